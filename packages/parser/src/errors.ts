@@ -1,0 +1,82 @@
+/**
+ * Parse errors are values: each has a stable `code`, the HTTP `status` a server should answer
+ * with, and CPython's short `reason` where CPython has one (it becomes the status line's reason
+ * phrase in `sendError`).
+ * @module
+ */
+
+/** Every error the parser can report, with the status it maps to. */
+export const PARSE_ERRORS = {
+  SH_ERR_PARSE_REQUEST_LINE_TOO_LONG: 414,
+  SH_ERR_PARSE_BAD_REQUEST_LINE: 400,
+  SH_ERR_PARSE_INVALID_METHOD: 400,
+  SH_ERR_PARSE_INVALID_TARGET: 400,
+  SH_ERR_PARSE_BAD_VERSION: 400,
+  SH_ERR_PARSE_VERSION_NOT_SUPPORTED: 505,
+  SH_ERR_PARSE_BAD_HTTP09_METHOD: 400,
+  SH_ERR_PARSE_HEADER_LINE_TOO_LONG: 431,
+  SH_ERR_PARSE_TOO_MANY_HEADERS: 431,
+  SH_ERR_PARSE_HEADERS_TOO_LARGE: 431,
+  SH_ERR_PARSE_INVALID_LINE_ENDING: 400,
+  SH_ERR_PARSE_OBS_FOLD: 400,
+  SH_ERR_PARSE_SPACE_BEFORE_COLON: 400,
+  SH_ERR_PARSE_INVALID_HEADER_NAME: 400,
+  SH_ERR_PARSE_INVALID_HEADER_VALUE: 400,
+  SH_ERR_PARSE_DUPLICATE_HOST: 400,
+  SH_ERR_PARSE_CONFLICTING_FRAMING: 400,
+  SH_ERR_PARSE_INVALID_CONTENT_LENGTH: 400,
+  SH_ERR_PARSE_INVALID_TRANSFER_ENCODING: 400,
+  SH_ERR_PARSE_UNSUPPORTED_TRANSFER_CODING: 501,
+  SH_ERR_PARSE_BODY_TOO_LARGE: 413,
+  SH_ERR_PARSE_INVALID_CHUNK_SIZE: 400,
+  SH_ERR_PARSE_INVALID_CHUNK_EXTENSION: 400,
+  SH_ERR_PARSE_CHUNK_EXTENSION_TOO_LONG: 400,
+  SH_ERR_PARSE_INVALID_CHUNK_END: 400,
+  SH_ERR_PARSE_INCOMPLETE: 400,
+} as const
+
+/** A stable error code, such as `SH_ERR_PARSE_CONFLICTING_FRAMING`. */
+export type ParseErrorCode = keyof typeof PARSE_ERRORS
+/** The statuses a parse error maps to. */
+export type ParseErrorStatus = (typeof PARSE_ERRORS)[ParseErrorCode]
+
+const kSimpleHTTPError: unique symbol = Symbol.for('simplehttp.error') as never
+
+/** Options for {@link HTTPParseError}. */
+export interface HTTPParseErrorOptions extends ErrorOptions {
+  /** CPython's short message, used as the status line's reason phrase. */
+  reason?: string
+  /** CPython's longer explanation, shown on the error page. */
+  explain?: string
+}
+
+/**
+ * A request the parser refused. `status` is what to answer with; `code` never changes between
+ * releases. Check `code` (or {@link isSimpleHTTPError}) rather than `instanceof`, which fails
+ * when two copies of the package are installed.
+ */
+export class HTTPParseError extends Error {
+  override readonly name = 'HTTPParseError'
+  readonly code: ParseErrorCode
+  readonly status: ParseErrorStatus
+  readonly reason: string | undefined
+  readonly explain: string | undefined
+  readonly [kSimpleHTTPError] = true
+
+  constructor(code: ParseErrorCode, message: string, options: HTTPParseErrorOptions = {}) {
+    super(message, options)
+    this.code = code
+    this.status = PARSE_ERRORS[code]
+    this.reason = options.reason
+    this.explain = options.explain
+  }
+}
+
+/** True for any error thrown by a `@simplehttp/*` package, whichever copy made it. */
+export function isSimpleHTTPError(value: unknown): value is Error & { code: string } {
+  return (
+    typeof value === 'object' &&
+    value != null &&
+    (value as Record<symbol, unknown>)[kSimpleHTTPError] === true
+  )
+}

@@ -1,0 +1,20 @@
+/**
+ * `@simplehttp/parser`: an incremental, strict HTTP/1.x request parser with no dependencies.
+ * @module
+ */
+
+// Parsing
+export { RequestParser } from './parser.js'
+export type { BodyFraming, ParserCallbacks, ParserOptions, RequestHead, TargetForm } from './parser.js'
+export { parseRequests } from './parse-requests.js'
+export type { ParsedRequest, ParseResult } from './parse-requests.js'
+
+// Headers
+export { HeaderList } from './headers.js'
+
+// Errors
+export { HTTPParseError, PARSE_ERRORS, isSimpleHTTPError } from './errors.js'
+export type { HTTPParseErrorOptions, ParseErrorCode, ParseErrorStatus } from './errors.js'
+
+// Helpers shared with the handler's CPython-compatible messages
+export { pyRepr } from './py-repr.js'

@@ -1,0 +1,58 @@
+/**
+ * The one-shot helper: parse a complete buffer in one call.
+ * @module
+ */
+import type { HTTPParseError } from './errors.js'
+import type { HeaderList } from './headers.js'
+import { RequestParser, type ParserOptions, type RequestHead } from './parser.js'
+
+/** A whole request: its head, its decoded body and its trailers. */
+export interface ParsedRequest extends RequestHead {
+  /** The body with chunked framing removed; empty when there is none. */
+  readonly body: Buffer
+  /** Trailer fields of a chunked body, if it had any. */
+  readonly trailers: HeaderList | undefined
+}
+
+/** What {@link parseRequests} found. */
+export interface ParseResult {
+  /** Every request that was complete, in order. */
+  readonly requests: ParsedRequest[]
+  /** Why parsing stopped early, if it did; the requests before it are still returned. */
+  readonly error: HTTPParseError | undefined
+  /** Bytes after the last complete request that do not yet form a whole request. */
+  readonly incomplete: boolean
+}
+
+/**
+ * Parse every request in `input` (one, or several pipelined). Never throws for bad input: a
+ * refused stream comes back as `error`.
+ *
+ * @example
+ * const { requests, error } = parseRequests(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\n'))
+ * requests[0].method // 'GET'
+ */
+export function parseRequests(input: Uint8Array, options?: ParserOptions): ParseResult {
+  const requests: ParsedRequest[] = []
+  let head: RequestHead | undefined
+  let body: Buffer[] = []
+  const parser = new RequestParser(
+    {
+      onHead(h) {
+        head = h
+        body = []
+      },
+      onBody(chunk) {
+        body.push(chunk)
+      },
+      onEnd(trailers) {
+        if (head === undefined) return
+        requests.push({ ...head, body: Buffer.concat(body), trailers })
+        head = undefined
+      },
+    },
+    options,
+  )
+  parser.execute(input)
+  return { requests, error: parser.error, incomplete: parser.error === undefined && !parser.idle && !parser.finished }
+}
