@@ -4,7 +4,7 @@
  */
 import { HTTPParseError, type HTTPParseErrorOptions, type ParseErrorCode } from './errors.js'
 import { HeaderList } from './headers.js'
-import { COLON, CR, FIELD_VALUE, HEX, HTAB, LF, SEMICOLON, SP, TARGET, TOKEN } from './internal/chars.js'
+import { COLON, CR, HEX, HTAB, LF, SEMICOLON, SP, TOKEN } from './internal/chars.js'
 import { pyRepr } from './py-repr.js'
 
 /** Limits and policy. Every limit bounds the memory one connection can make the parser hold. */
@@ -15,7 +15,10 @@ export interface ParserOptions {
   maxHeaderLineSize?: number
   /** Most header fields (and, separately, trailer fields); one more → 431. Default 100 (CPython). */
   maxHeaders?: number
-  /** Most bytes of header lines in one head, line endings included; more → 431. Default 262,144. */
+  /**
+   * Most bytes of header lines in one head (and, separately, of trailer lines), line endings
+   * included; more → 431. Default 262,144.
+   */
   maxHeadersSize?: number
   /** Longest chunk extension (`;name=value…` after a chunk size); longer → 400. Default 4,096. */
   maxChunkExtensionSize?: number
@@ -39,10 +42,13 @@ export interface RequestHead {
   readonly targetForm: TargetForm
   /** The version as sent: `HTTP/1.1`, `HTTP/1.0`; `HTTP/0.9` for a two-word request line. */
   readonly version: string
+  /** The version's major number (`1` for `HTTP/1.1`, `0` for HTTP/0.9). */
   readonly versionMajor: number
+  /** The version's minor number (`1` for `HTTP/1.1`, `9` for HTTP/0.9). */
   readonly versionMinor: number
   /** The request line without its line ending, as CPython's `requestline`. */
   readonly requestLine: string
+  /** The header fields in arrival order, names as sent, with case-insensitive lookup. */
   readonly headers: HeaderList
   /** `length` for Content-Length, `chunked` for chunked transfer coding, otherwise `none`. */
   readonly framing: BodyFraming
@@ -66,24 +72,51 @@ export interface ParserCallbacks {
   onError?(error: HTTPParseError): void
 }
 
-const State = {
-  RequestLine: 0,
-  Headers: 1,
-  BodyLength: 2,
-  ChunkSize: 3,
-  ChunkData: 4,
-  ChunkDataEnd: 5,
-  Trailers: 6,
-  /** After an HTTP/0.9 request: the connection ends, later bytes are ignored. */
-  Done: 7,
-  Failed: 8,
-} as const
-type State = (typeof State)[keyof typeof State]
+// Parser states. Plain numbers rather than an object so the hot loops compare constants.
+// The first three are the line-oriented states (a head, or a chunked body's trailers).
+const S_REQUEST_LINE = 0
+const S_HEADERS = 1
+const S_TRAILERS = 2
+const S_BODY_LENGTH = 3
+const S_CHUNK_SIZE = 4
+const S_CHUNK_EXT = 5
+const S_CHUNK_SIZE_LF = 6
+const S_CHUNK_DATA = 7
+const S_CHUNK_DATA_CR = 8
+const S_CHUNK_DATA_LF = 9
+/** After an HTTP/0.9 request: the connection ends, later bytes are ignored. */
+const S_DONE = 10
+const S_FAILED = 11
 
-/** Bytes allowed for a chunk-size line besides its extension: the hex size and whitespace. */
-const CHUNK_SIZE_LINE_SLACK = 64
+// Where a chunk extension parse is (RFC 9112 §7.1.1):
+// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+/** Whitespace after the size: only `;` may follow. */
+const X_SIZE_BWS = 0
+/** After `;`: whitespace, then a name. */
+const X_BEFORE_NAME = 1
+const X_NAME = 2
+/** Whitespace after a name: `=` or `;` must follow. */
+const X_NAME_BWS = 3
+/** After `=`: whitespace, then a token or a quoted string. */
+const X_BEFORE_VALUE = 4
+const X_VALUE = 5
+const X_QUOTED = 6
+const X_QUOTED_PAIR = 7
+/** After a closing quote: `;`, whitespace before `;`, or the line end. */
+const X_AFTER_QUOTED = 8
+/** Whitespace after a value: only `;` may follow. */
+const X_VALUE_BWS = 9
+
+/** The first decoded window of a head; it grows when a line runs past it. */
+const MIN_WINDOW = 1024
+
+/** A line buffer larger than this is dropped once its line is parsed, not kept per connection. */
+const KEEP_LINE_BUFFER = 4096
+
+const EMPTY = Buffer.alloc(0) as Latin1Buffer
 
 interface Latin1Buffer extends Buffer {
+  // Buffer's latin1 decoder without toString's encoding lookup (undici uses it the same way).
   latin1Slice(start: number, end: number): string
 }
 
@@ -93,15 +126,12 @@ function asBuffer(input: Uint8Array): Latin1Buffer {
   ) as Latin1Buffer
 }
 
-function isSpaceOrTab(byte: number | undefined): boolean {
-  return byte === SP || byte === HTAB
-}
-
-/** ASCII case-insensitive compare of `buf[start..start+lower.length)` with lower-case `lower`. */
-function equalsLower(buf: Buffer, start: number, end: number, lower: string): boolean {
+/** ASCII case-insensitive compare of `text[start, end)` with the lower-case `lower`. */
+function equalsLower(text: string, start: number, end: number, lower: string): boolean {
   if (end - start !== lower.length) return false
   for (let i = 0; i < lower.length; i++) {
-    if (((buf[start + i] as number) | 0x20) !== lower.charCodeAt(i)) return false
+    // `| 0x20` folds A-Z onto a-z; no other token byte folds onto a letter or `-`.
+    if ((text.charCodeAt(start + i) | 0x20) !== lower.charCodeAt(i)) return false
   }
   return true
 }
@@ -131,12 +161,21 @@ export class RequestParser {
   readonly #maxChunkExtension: number
   readonly #maxBody: number
 
-  #state: State = State.RequestLine
+  #state = S_REQUEST_LINE
   #error: HTTPParseError | undefined
   #paused = false
+  /** How many bytes of a chunk to decode at once for a head; follows the size of recent heads. */
+  #window = MIN_WINDOW
+
+  // The bytes behind the text being read, so value checks can read four bytes at a time instead
+  // of one character at a time.
+  /** Where `text[0]` is in the ArrayBuffer behind it (the views below index from there). */
+  #srcOffset = 0
+  /** The text being read holds no DEL byte, so the fast value check need not look for one. */
+  #srcNoDel = true
 
   // A line split across chunks is gathered here; lines inside one chunk are read in place.
-  #line: Buffer = Buffer.allocUnsafe(0)
+  #line: Buffer = EMPTY
   #lineLength = 0
   #blankLinesBytes = 0
 
@@ -147,10 +186,10 @@ export class RequestParser {
   #version = ''
   #versionMajor = 1
   #versionMinor = 1
+  #requestLine = ''
   #bareLF = false
-  /** A two-word (HTTP/0.9) request line. */
-  #simple = false
   #raw: string[] = []
+  /** Bytes of header (or trailer) lines so far, line endings included. */
   #headersSize = 0
   #contentLength = -1
   #transferCodings: string[] | undefined
@@ -158,9 +197,14 @@ export class RequestParser {
   #connectionClose = false
   #connectionKeepAlive = false
   #expectContinue = false
+
+  // The body being read.
   #remaining = 0
   #bodyTotal = 0
-  #chunkEndIndex = 0
+  #chunkSize = 0
+  #chunkDigits = 0
+  #extState = X_SIZE_BWS
+  #extLength = 0
   #trailers: string[] = []
 
   constructor(callbacks: ParserCallbacks, options: ParserOptions = {}) {
@@ -180,12 +224,12 @@ export class RequestParser {
 
   /** True between requests: no part of a request has been received. */
   get idle(): boolean {
-    return this.#state === State.RequestLine && this.#lineLength === 0 && this.#blankLinesBytes === 0
+    return this.#state === S_REQUEST_LINE && this.#lineLength === 0 && this.#blankLinesBytes === 0
   }
 
   /** True once an HTTP/0.9 request was read (the connection ends after its response) or an error. */
   get finished(): boolean {
-    return this.#state === State.Done || this.#state === State.Failed
+    return this.#state >= S_DONE
   }
 
   /**
@@ -208,31 +252,22 @@ export class RequestParser {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- callbacks may call pause()
     while (pos < length && !this.#paused) {
       const state = this.#state
-      if (state === State.BodyLength || state === State.ChunkData) {
+      if (state <= S_TRAILERS) {
+        pos = this.#lineLength > 0 ? this.#readSplitLine(chunk, pos, length) : this.#readLines(chunk, pos, length)
+      } else if (state === S_BODY_LENGTH || state === S_CHUNK_DATA) {
         const take = Math.min(this.#remaining, length - pos)
         this.#remaining -= take
-        this.#callbacks.onBody?.(chunk.subarray(pos, pos + take))
-        pos += take
+        const end = pos + take
+        this.#callbacks.onBody?.(chunk.subarray(pos, end))
+        pos = end
         if (this.#remaining === 0) {
-          if (state === State.BodyLength) this.#endMessage(undefined)
-          else {
-            this.#state = State.ChunkDataEnd
-            this.#chunkEndIndex = 0
-          }
+          if (state === S_BODY_LENGTH) this.#endMessage(undefined)
+          else this.#state = S_CHUNK_DATA_CR
         }
-      } else if (state === State.ChunkDataEnd) {
-        // Chunk data must be followed by exactly CRLF, even in a bare-LF head.
-        const expected = this.#chunkEndIndex === 0 ? CR : LF
-        if (chunk[pos] !== expected) {
-          this.#fail('SH_ERR_PARSE_INVALID_CHUNK_END', 'chunk data is not followed by CRLF')
-          return pos
-        }
-        pos++
-        if (++this.#chunkEndIndex === 2) this.#state = State.ChunkSize
-      } else if (state === State.Done || state === State.Failed) {
-        break
+      } else if (state < S_DONE) {
+        pos = this.#readChunkFraming(chunk, pos, length)
       } else {
-        pos = this.#readLine(chunk, pos, length)
+        break
       }
     }
     return pos
@@ -243,55 +278,99 @@ export class RequestParser {
    * also reported to `onError`), `undefined` when it ended cleanly between requests.
    */
   finish(): HTTPParseError | undefined {
-    if (this.#state === State.Failed) return this.#error
-    if (this.#state === State.Done || this.idle) return undefined
+    if (this.#state === S_FAILED) return this.#error
+    if (this.#state === S_DONE || this.idle) return undefined
     this.#fail('SH_ERR_PARSE_INCOMPLETE', 'the stream ended inside a request')
     return this.#error
   }
 
-  /** Collect one line, then hand it to the current state's line reader. */
-  #readLine(chunk: Latin1Buffer, pos: number, length: number): number {
-    const limit = this.#lineLimit()
+  // ---- lines: request line, header fields, trailer fields ------------------------------------
+
+  /**
+   * The fast path: decode a window of the chunk once and read lines from it in place, for as
+   * long as the parser stays in a line state (a pipelined batch of bodiless requests is read
+   * without leaving this loop). A line that runs past the chunk goes to the line buffer.
+   */
+  #readLines(chunk: Latin1Buffer, pos: number, length: number): number {
+    let base = pos
+    let end = Math.min(length, base + this.#window)
+    let text = chunk.latin1Slice(base, end)
+    this.#setSource(chunk, base, text)
+    let i = 0
+    for (;;) {
+      const lf = text.indexOf('\n', i)
+      const limit = this.#state === S_REQUEST_LINE ? this.#maxRequestLine : this.#maxHeaderLine
+      if (lf === -1) {
+        const partial = text.length - i
+        // Without its LF the line is already at the limit: refuse now rather than read more.
+        if (partial >= limit) {
+          this.#failLineTooLong()
+          return base + i
+        }
+        if (end < length) {
+          // The window ended mid-line: decode a wider one, starting at this line.
+          base += i
+          end = Math.min(length, base + Math.max(2 * partial, this.#window))
+          text = chunk.latin1Slice(base, end)
+          this.#setSource(chunk, base, text)
+          i = 0
+          continue
+        }
+        this.#appendLine(chunk, base + i, length)
+        return length
+      }
+      const lineBytes = lf + 1 - i
+      if (lineBytes > limit) {
+        this.#failLineTooLong()
+        return base + i
+      }
+      const hasCR = lf > i && text.charCodeAt(lf - 1) === CR
+      this.#onLine(text, i, hasCR ? lf - 1 : lf, hasCR, lineBytes)
+      const state = this.#state
+      if (state === S_FAILED) return base + i
+      i = lf + 1
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- callbacks may call pause()
+      if (state > S_TRAILERS || this.#paused || i === text.length) return base + i
+    }
+  }
+
+  /** The slow path: the current line began in an earlier chunk. */
+  #readSplitLine(chunk: Latin1Buffer, pos: number, length: number): number {
+    const limit = this.#state === S_REQUEST_LINE ? this.#maxRequestLine : this.#maxHeaderLine
     const lf = chunk.indexOf(LF, pos)
     if (lf === -1) {
-      const available = length - pos
-      // Without its LF the line is already at the limit: refuse now rather than buffer more.
-      if (this.#lineLength + available >= limit) {
+      if (this.#lineLength + (length - pos) >= limit) {
         this.#failLineTooLong()
         return pos
       }
       this.#appendLine(chunk, pos, length)
       return length
     }
-    if (this.#lineLength + (lf + 1 - pos) > limit) {
+    const lineBytes = this.#lineLength + (lf + 1 - pos)
+    if (lineBytes > limit) {
       this.#failLineTooLong()
       return pos
     }
-    let buf = chunk
-    let start = pos
-    let end = lf
-    if (this.#lineLength > 0) {
-      this.#appendLine(chunk, pos, lf)
-      buf = this.#line as Latin1Buffer
-      start = 0
-      end = this.#lineLength
-      this.#lineLength = 0
-    }
-    const hasCR = end > start && buf[end - 1] === CR
-    if (hasCR) end--
-    this.#onLine(buf, start, end, hasCR, lf + 1)
-    return this.#state === State.Failed ? pos : lf + 1
+    this.#appendLine(chunk, pos, lf)
+    const text = (this.#line as Latin1Buffer).latin1Slice(0, this.#lineLength)
+    this.#setSource(this.#line, 0, text)
+    this.#lineLength = 0
+    const hasCR = text.length > 0 && text.charCodeAt(text.length - 1) === CR
+    this.#onLine(text, 0, hasCR ? text.length - 1 : text.length, hasCR, lineBytes)
+    if (this.#line.length > KEEP_LINE_BUFFER) this.#line = EMPTY
+    return this.#state === S_FAILED ? pos : lf + 1
   }
 
-  #lineLimit(): number {
-    switch (this.#state) {
-      case State.RequestLine:
-        return this.#maxRequestLine
-      case State.ChunkSize:
-        return this.#maxChunkExtension + CHUNK_SIZE_LINE_SLACK
-      default:
-        return this.#maxHeaderLine
+  #setSource(src: Buffer, base: number, text: string): void {
+    this.#srcOffset = src.byteOffset + base
+    const source = src.buffer
+    if (source !== viewSource) {
+      viewSource = source
+      bytes8 = new Uint8Array(source)
+      words32 = new Int32Array(source, 0, source.byteLength >>> 2)
     }
+    // One native scan per decoded window (memchr speed) instead of a compare per value byte.
+    this.#srcNoDel = text.indexOf('\x7f') === -1
   }
 
   #appendLine(chunk: Buffer, start: number, end: number): void {
@@ -306,54 +385,32 @@ export class RequestParser {
   }
 
   #failLineTooLong(): void {
-    switch (this.#state) {
-      case State.RequestLine:
-        this.#fail(
-          'SH_ERR_PARSE_REQUEST_LINE_TOO_LONG',
-          `request line longer than ${this.#maxRequestLine} bytes`,
-        )
-        return
-      case State.ChunkSize:
-        this.#fail(
-          'SH_ERR_PARSE_CHUNK_EXTENSION_TOO_LONG',
-          `chunk-size line longer than ${this.#maxChunkExtension + CHUNK_SIZE_LINE_SLACK} bytes`,
-        )
-        return
-      default:
-        this.#fail(
-          'SH_ERR_PARSE_HEADER_LINE_TOO_LONG',
-          `header line longer than ${this.#maxHeaderLine} bytes`,
-          {
-            reason: 'Line too long',
-            explain: `got more than ${this.#maxHeaderLine} bytes when reading header line`,
-          },
-        )
+    if (this.#state === S_REQUEST_LINE) {
+      // CPython: 414 with no reason or explanation of its own.
+      this.#fail('SH_ERR_PARSE_REQUEST_LINE_TOO_LONG', `request line longer than ${this.#maxRequestLine} bytes`)
+      return
     }
+    this.#fail('SH_ERR_PARSE_HEADER_LINE_TOO_LONG', `header line longer than ${this.#maxHeaderLine} bytes`, {
+      reason: 'Line too long',
+      explain: `got more than ${this.#maxHeaderLine} bytes when reading header line`,
+    })
   }
 
-  #onLine(buf: Latin1Buffer, start: number, end: number, hasCR: boolean, lineBytes: number): void {
-    switch (this.#state) {
-      case State.RequestLine:
-        this.#onRequestLine(buf, start, end, hasCR)
-        return
-      case State.Headers:
-        this.#onHeaderLine(buf, start, end, hasCR, lineBytes)
-        return
-      case State.ChunkSize:
-        this.#onChunkSizeLine(buf, start, end, hasCR)
-        return
-      default:
-        this.#onTrailerLine(buf, start, end, hasCR)
-    }
+  /** One complete line, `text[start, end)` without its line ending (`lineBytes` counts it). */
+  #onLine(text: string, start: number, end: number, hasCR: boolean, lineBytes: number): void {
+    const state = this.#state
+    if (state === S_HEADERS) this.#onHeaderLine(text, start, end, hasCR, lineBytes)
+    else if (state === S_REQUEST_LINE) this.#onRequestLine(text, start, end, hasCR, lineBytes)
+    else this.#onTrailerLine(text, start, end, hasCR, lineBytes)
   }
 
   // ---- request line -------------------------------------------------------------------------
 
-  #onRequestLine(buf: Latin1Buffer, start: number, end: number, hasCR: boolean): void {
+  #onRequestLine(text: string, start: number, end: number, hasCR: boolean, lineBytes: number): void {
     if (start === end) {
       // RFC 9112 §2.2: ignore empty lines before a request line (some clients send CRLF after a
-      // body), within the request-line budget.
-      this.#blankLinesBytes += hasCR ? 2 : 1
+      // body), within the request-line budget. CPython instead closes the connection silently.
+      this.#blankLinesBytes += lineBytes
       if (this.#blankLinesBytes > this.#maxRequestLine) {
         this.#fail('SH_ERR_PARSE_BAD_REQUEST_LINE', 'too many empty lines before the request line', {
           reason: "Bad request syntax ('')",
@@ -363,113 +420,130 @@ export class RequestParser {
     }
     this.#blankLinesBytes = 0
     this.#bareLF = !hasCR
-    const lineText = (): string => buf.latin1Slice(start, end)
-    const badSyntax = (why: string): void => {
-      const line = lineText()
-      this.#fail('SH_ERR_PARSE_BAD_REQUEST_LINE', `${why}: ${pyRepr(truncate(line))}`, {
-        reason: `Bad request syntax (${pyRepr(line)})`,
-      })
-    }
 
-    const cr = buf.indexOf(CR, start)
-    if (cr !== -1 && cr < end) {
-      this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare CR in the request line')
+    // One pass finds the spaces and the first byte that no request-line word may hold.
+    let sp1 = -1
+    let lastSp = -1
+    let spaces = 0
+    let control = -1
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i)
+      if (c > SP && c !== 0x7f) continue
+      if (c === SP) {
+        if (sp1 === -1) sp1 = i
+        lastSp = i
+        spaces++
+      } else if (c === CR) {
+        // A bare CR is a line end to some parsers and not to others: request smuggling.
+        this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare CR in the request line')
+        return
+      } else if (control === -1) {
+        control = i
+      }
+    }
+    if (sp1 === -1) {
+      this.#badRequestLine(text, start, end, 'expected "METHOD target HTTP/x.y"')
       return
     }
-    const sp1 = buf.indexOf(SP, start)
-    if (sp1 === -1 || sp1 >= end) {
-      badSyntax('expected "METHOD target HTTP/x.y"')
-      return
-    }
-    const lastSp = buf.lastIndexOf(SP, end - 1)
     // CPython checks the version (the last word of three or more) before counting words.
-    if (lastSp !== sp1) {
-      if (!this.#readVersion(buf, lastSp + 1, end)) return
-    }
+    if (spaces > 1 && !this.#readVersion(text, lastSp + 1, end)) return
     if (sp1 === start) {
-      badSyntax('the request line starts with a space')
+      this.#badRequestLine(text, start, end, 'the request line starts with a space')
       return
     }
     for (let i = start; i < sp1; i++) {
-      if (TOKEN[buf[i] as number] === 0) {
-        const method = buf.latin1Slice(start, sp1)
+      if (TOKEN[text.charCodeAt(i)] !== 1) {
+        const method = text.slice(start, sp1)
         this.#fail('SH_ERR_PARSE_INVALID_METHOD', `invalid method ${pyRepr(truncate(method))}`, {
-          reason: `Bad request syntax (${pyRepr(lineText())})`,
+          reason: `Bad request syntax (${pyRepr(text.slice(start, end))})`,
         })
         return
       }
     }
-    this.#method = buf.latin1Slice(start, sp1)
+    const method = methodName(text, start, sp1)
 
     let targetEnd = lastSp
-    if (lastSp === sp1) {
+    if (spaces === 1) {
       // Two words: an HTTP/0.9 simple request, GET only (CPython's rule).
-      if (this.#method !== 'GET') {
-        this.#fail(
-          'SH_ERR_PARSE_BAD_HTTP09_METHOD',
-          `HTTP/0.9 allows only GET, got ${pyRepr(truncate(this.#method))}`,
-          { reason: `Bad HTTP/0.9 request type (${pyRepr(this.#method)})` },
-        )
+      if (method !== 'GET') {
+        this.#fail('SH_ERR_PARSE_BAD_HTTP09_METHOD', `HTTP/0.9 allows only GET, got ${pyRepr(truncate(method))}`, {
+          reason: `Bad HTTP/0.9 request type (${pyRepr(method)})`,
+        })
         return
       }
       this.#version = 'HTTP/0.9'
       this.#versionMajor = 0
       this.#versionMinor = 9
-      this.#simple = true
       targetEnd = end
-    } else if (buf.indexOf(SP, sp1 + 1) !== lastSp) {
-      badSyntax('expected exactly three words separated by single spaces')
+    } else if (spaces !== 2) {
+      // Stricter than CPython's str.split(): one space between words, so every parser on the
+      // path splits the line the same way.
+      this.#badRequestLine(text, start, end, 'expected exactly three words separated by single spaces')
       return
     }
     if (targetEnd === sp1 + 1) {
-      badSyntax('empty request-target')
+      this.#badRequestLine(text, start, end, 'empty request-target')
       return
     }
-    for (let i = sp1 + 1; i < targetEnd; i++) {
-      if (TARGET[buf[i] as number] === 0) {
-        this.#fail('SH_ERR_PARSE_INVALID_TARGET', `control character in the request-target`)
-        return
-      }
+    if (control !== -1) {
+      // Only the target can still hold it: the method and version were checked above.
+      this.#fail(
+        'SH_ERR_PARSE_INVALID_TARGET',
+        `control character ${pyRepr(text.charAt(control))} in the request-target`,
+      )
+      return
     }
-    this.#target = buf.latin1Slice(sp1 + 1, targetEnd)
-    const form = targetFormOf(this.#method, this.#target)
+    const target = text.slice(sp1 + 1, targetEnd)
+    const form = targetFormOf(method, target)
     if (typeof form !== 'string') {
-      this.#fail('SH_ERR_PARSE_INVALID_TARGET', `${form.why}: ${pyRepr(truncate(this.#target))}`)
+      this.#fail('SH_ERR_PARSE_INVALID_TARGET', `${form.why}: ${pyRepr(truncate(target))}`)
       return
     }
+    this.#method = method
+    this.#target = target
     this.#targetForm = form
+    this.#requestLine = text.slice(start, end)
 
-    if (this.#simple) {
+    if (spaces === 1) {
       // CPython reads no header lines after a simple request; its response ends the connection.
-      this.#emitHead()
-      if (this.#state === State.Failed) return
+      this.#emitHead('none')
+      if (this.#state === S_FAILED) return
+      this.#state = S_DONE
       this.#callbacks.onEnd?.(undefined)
-      this.#state = State.Done
       return
     }
-    this.#state = State.Headers
+    this.#state = S_HEADERS
+  }
+
+  #badRequestLine(text: string, start: number, end: number, why: string): void {
+    const line = text.slice(start, end)
+    this.#fail('SH_ERR_PARSE_BAD_REQUEST_LINE', `${why}: ${pyRepr(truncate(line))}`, {
+      reason: `Bad request syntax (${pyRepr(line)})`,
+    })
   }
 
   /** CPython's version rule: `HTTP/` then two dot-separated runs of at most ten digits. */
-  #readVersion(buf: Latin1Buffer, start: number, end: number): boolean {
+  #readVersion(text: string, start: number, end: number): boolean {
     // Fast path: HTTP/1.1 and HTTP/1.0.
     if (
       end - start === 8 &&
-      buf[start] === 0x48 &&
-      buf[start + 1] === 0x54 &&
-      buf[start + 2] === 0x54 &&
-      buf[start + 3] === 0x50 &&
-      buf[start + 4] === 0x2f &&
-      buf[start + 5] === 0x31 &&
-      buf[start + 6] === 0x2e &&
-      (buf[start + 7] === 0x31 || buf[start + 7] === 0x30)
+      text.charCodeAt(start) === 0x48 &&
+      text.charCodeAt(start + 1) === 0x54 &&
+      text.charCodeAt(start + 2) === 0x54 &&
+      text.charCodeAt(start + 3) === 0x50 &&
+      text.charCodeAt(start + 4) === 0x2f &&
+      text.charCodeAt(start + 5) === 0x31 &&
+      text.charCodeAt(start + 6) === 0x2e
     ) {
-      this.#versionMajor = 1
-      this.#versionMinor = buf[start + 7] === 0x31 ? 1 : 0
-      this.#version = this.#versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0'
-      return true
+      const minor = text.charCodeAt(start + 7)
+      if (minor === 0x31 || minor === 0x30) {
+        this.#versionMajor = 1
+        this.#versionMinor = minor === 0x31 ? 1 : 0
+        this.#version = minor === 0x31 ? 'HTTP/1.1' : 'HTTP/1.0'
+        return true
+      }
     }
-    const version = buf.latin1Slice(start, end)
+    const version = text.slice(start, end)
     const match = /^HTTP\/([0-9]{1,10})\.([0-9]{1,10})$/.exec(version)
     if (match == null) {
       this.#fail('SH_ERR_PARSE_BAD_VERSION', `expected HTTP/x.y, got ${pyRepr(truncate(version))}`, {
@@ -494,127 +568,154 @@ export class RequestParser {
 
   // ---- header fields ------------------------------------------------------------------------
 
-  #checkLineEnding(hasCR: boolean): boolean {
-    if (hasCR === !this.#bareLF) return true
-    this.#fail(
-      'SH_ERR_PARSE_INVALID_LINE_ENDING',
-      this.#bareLF ? 'CRLF line in a head that began with bare LF' : 'bare LF in a head that began with CRLF',
-    )
-    return false
-  }
-
-  #onHeaderLine(buf: Latin1Buffer, start: number, end: number, hasCR: boolean, lineBytes: number): void {
-    if (!this.#checkLineEnding(hasCR)) return
+  #onHeaderLine(text: string, start: number, end: number, hasCR: boolean, lineBytes: number): void {
+    if (hasCR === this.#bareLF) {
+      // A head is all CRLF or all bare LF; a mix is read differently by different parsers.
+      this.#fail(
+        'SH_ERR_PARSE_INVALID_LINE_ENDING',
+        this.#bareLF ? 'CRLF line in a head that began with bare LF' : 'bare LF in a head that began with CRLF',
+      )
+      return
+    }
     if (start === end) {
       this.#endHead()
       return
     }
+    if (!this.#countField(this.#raw, lineBytes, 'header')) return
+    const kind = this.#readField(text, start, end, this.#raw)
+    if (kind > K_OTHER) this.#noteFramingField(kind)
+  }
+
+  /** Apply the count and size limits before one more header (or trailer) line is kept. */
+  #countField(fields: string[], lineBytes: number, kind: 'header' | 'trailer'): boolean {
     this.#headersSize += lineBytes
     if (this.#headersSize > this.#maxHeadersSize) {
-      this.#fail('SH_ERR_PARSE_HEADERS_TOO_LARGE', `header lines exceed ${this.#maxHeadersSize} bytes`, {
+      this.#fail('SH_ERR_PARSE_HEADERS_TOO_LARGE', `${kind} lines exceed ${this.#maxHeadersSize} bytes`, {
         reason: 'Headers too large',
-        explain: `got more than ${this.#maxHeadersSize} bytes of header lines`,
+        explain: `got more than ${this.#maxHeadersSize} bytes of ${kind} lines`,
       })
-      return
+      return false
     }
-    if (this.#raw.length >> 1 >= this.#maxHeaders) {
-      this.#fail('SH_ERR_PARSE_TOO_MANY_HEADERS', `more than ${this.#maxHeaders} header fields`, {
+    if (fields.length >> 1 >= this.#maxHeaders) {
+      // CPython (http.client._read_headers): 100 fields are fine, the 101st is refused.
+      this.#fail('SH_ERR_PARSE_TOO_MANY_HEADERS', `more than ${this.#maxHeaders} ${kind} fields`, {
         reason: 'Too many headers',
         explain: `got more than ${this.#maxHeaders} headers`,
       })
-      return
+      return false
     }
-    const colon = this.#readField(buf, start, end, this.#raw)
-    if (colon === -1) return
-    this.#noteFramingField(buf, start, colon)
+    return true
   }
 
   /**
-   * Validate one `name: value` line and push both onto `into`. Returns the colon's index, or -1
-   * after failing the parse.
+   * Validate one `name: value` line and push both onto `into`. Returns what kind of field it is
+   * (`K_*`), or -1 after failing the parse.
    */
-  #readField(buf: Latin1Buffer, start: number, end: number, into: string[]): number {
-    const first = buf[start]
-    if (first === SP || first === HTAB) {
-      // obs-fold (RFC 9112 §5.2): a server must reject it or unfold it; unfolding invites desync.
-      this.#fail('SH_ERR_PARSE_OBS_FOLD', 'a header line starts with whitespace (obs-fold)')
+  #readField(text: string, start: number, end: number, into: string[]): number {
+    // The name: a token, then the colon.
+    let colon = start
+    while (colon < end && TOKEN[text.charCodeAt(colon)] === 1) colon++
+    if (colon === end || colon === start || text.charCodeAt(colon) !== COLON) {
+      this.#failFieldName(text, start, end)
       return -1
     }
-    let colon = start
-    while (colon < end && TOKEN[buf[colon] as number] === 1) colon++
-    if (colon === end || buf[colon] !== COLON || colon === start) {
-      const byte = buf[colon]
-      if (isSpaceOrTab(byte) && colon > start) {
-        let after = colon
-        while (after < end && isSpaceOrTab(buf[after])) after++
-        if (buf[after] === COLON) {
-          // RFC 9112 §5.1: whitespace before the colon must be rejected (proxies disagree on it).
-          this.#fail('SH_ERR_PARSE_SPACE_BEFORE_COLON', 'whitespace between a header name and its colon')
+    const name = text.slice(start, colon)
+
+    // The value: optional whitespace around it is not part of it (RFC 9112 §5).
+    let valueStart = colon + 1
+    let valueEnd = end
+    let c = text.charCodeAt(valueStart)
+    while (valueStart < valueEnd && (c === SP || c === HTAB)) c = text.charCodeAt(++valueStart)
+    c = text.charCodeAt(valueEnd - 1)
+    while (valueEnd > valueStart && (c === SP || c === HTAB)) c = text.charCodeAt(--valueEnd - 1)
+    if (
+      valueEnd - valueStart >= 8 && this.#srcNoDel
+        ? !noControlBytes(this.#srcOffset + valueStart, this.#srcOffset + valueEnd)
+        : true
+    ) {
+      for (let i = valueStart; i < valueEnd; i++) {
+        c = text.charCodeAt(i)
+        // field-vchar, SP, HTAB, obs-text: no NUL, CR, LF, other controls or DEL (RFC 9110 §5.5).
+        if ((c < SP && c !== HTAB) || c === 0x7f) {
+          if (c === CR) {
+            this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare CR in a header value')
+          } else {
+            this.#fail(
+              'SH_ERR_PARSE_INVALID_HEADER_VALUE',
+              `control character ${pyRepr(text.charAt(i))} in the value of ${pyRepr(truncate(name))}`,
+            )
+          }
           return -1
         }
       }
-      if (byte === CR) this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare CR in a header line')
-      else if (colon === end) this.#fail('SH_ERR_PARSE_INVALID_HEADER_NAME', 'a header line has no colon')
-      else {
-        this.#fail(
-          'SH_ERR_PARSE_INVALID_HEADER_NAME',
-          `invalid character ${pyRepr(String.fromCharCode(byte ?? 0))} in a header name`,
-        )
-      }
-      return -1
     }
-    let valueStart = colon + 1
-    let valueEnd = end
-    while (valueStart < valueEnd && isSpaceOrTab(buf[valueStart])) valueStart++
-    while (valueEnd > valueStart && isSpaceOrTab(buf[valueEnd - 1])) valueEnd--
-    for (let i = valueStart; i < valueEnd; i++) {
-      const byte = buf[i] as number
-      if (FIELD_VALUE[byte] === 0) {
-        if (byte === CR) this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare CR in a header value')
-        else {
-          this.#fail(
-            'SH_ERR_PARSE_INVALID_HEADER_VALUE',
-            `control character ${pyRepr(String.fromCharCode(byte))} in the value of ${buf.latin1Slice(start, colon)}`,
-          )
-        }
-        return -1
+    into.push(name, text.slice(valueStart, valueEnd))
+    return fieldKind(text, start, colon)
+  }
+
+  /** Say precisely what is wrong with a header line whose name part did not validate. */
+  #failFieldName(text: string, start: number, end: number): void {
+    const first = text.charCodeAt(start)
+    if (first === SP || first === HTAB) {
+      // obs-fold (RFC 9112 §5.2): a server must reject it or unfold it; unfolding invites desync.
+      this.#fail('SH_ERR_PARSE_OBS_FOLD', 'a header line starts with whitespace (obs-fold)')
+      return
+    }
+    let at = start
+    while (at < end && TOKEN[text.charCodeAt(at)] === 1) at++
+    const c = text.charCodeAt(at)
+    if (at > start && (c === SP || c === HTAB)) {
+      let after = at
+      while (after < end && (text.charCodeAt(after) === SP || text.charCodeAt(after) === HTAB)) after++
+      if (text.charCodeAt(after) === COLON) {
+        // RFC 9112 §5.1: whitespace before the colon must be rejected (proxies disagree on it).
+        this.#fail('SH_ERR_PARSE_SPACE_BEFORE_COLON', 'whitespace between a header name and its colon')
+        return
       }
     }
-    into.push(buf.latin1Slice(start, colon), buf.latin1Slice(valueStart, valueEnd))
-    return colon
+    if (c === CR) this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare CR in a header line')
+    else if (at === end) this.#fail('SH_ERR_PARSE_INVALID_HEADER_NAME', 'a header line has no colon')
+    else if (at === start && c === COLON) this.#fail('SH_ERR_PARSE_INVALID_HEADER_NAME', 'empty header name')
+    else {
+      this.#fail('SH_ERR_PARSE_INVALID_HEADER_NAME', `invalid character ${pyRepr(text.charAt(at))} in a header name`)
+    }
   }
 
   /** Remember the fields that decide framing and connection handling as they arrive. */
-  #noteFramingField(buf: Latin1Buffer, start: number, colon: number): void {
-    const value = this.#raw[this.#raw.length - 1] as string
-    switch (colon - start) {
-      case 4:
-        if (equalsLower(buf, start, colon, 'host') && ++this.#hostCount > 1) {
+  #noteFramingField(kind: number): void {
+    const raw = this.#raw
+    const value = raw[raw.length - 1] as string
+    switch (kind) {
+      case K_HOST:
+        if (++this.#hostCount > 1) {
           // RFC 9112 §3.2: more than one Host is a 400; two hosts is how caches get poisoned.
           this.#fail('SH_ERR_PARSE_DUPLICATE_HOST', 'more than one Host header field')
         }
         return
-      case 6:
-        if (equalsLower(buf, start, colon, 'expect') && value.toLowerCase() === '100-continue') {
-          this.#expectContinue = true
-        }
+      case K_EXPECT:
+        if (equalsLower(value, 0, value.length, '100-continue')) this.#expectContinue = true
         return
-      case 10:
-        if (equalsLower(buf, start, colon, 'connection')) {
-          for (const token of value.split(',')) {
-            const t = token.trim().toLowerCase()
-            if (t === 'close') this.#connectionClose = true
-            else if (t === 'keep-alive') this.#connectionKeepAlive = true
-          }
-        }
+      case K_CONNECTION:
+        this.#noteConnection(value)
         return
-      case 14:
-        if (equalsLower(buf, start, colon, 'content-length')) this.#noteContentLength(value)
-        return
-      case 17:
-        if (equalsLower(buf, start, colon, 'transfer-encoding')) this.#noteTransferEncoding(value)
+      case K_CONTENT_LENGTH:
+        this.#noteContentLength(value)
         return
       default:
+        this.#noteTransferEncoding(value)
+    }
+  }
+
+  #noteConnection(value: string): void {
+    // The common single-token values without splitting.
+    if (equalsLower(value, 0, value.length, 'keep-alive')) this.#connectionKeepAlive = true
+    else if (equalsLower(value, 0, value.length, 'close')) this.#connectionClose = true
+    else {
+      for (const token of value.split(',')) {
+        const t = token.trim().toLowerCase()
+        if (t === 'close') this.#connectionClose = true
+        else if (t === 'keep-alive') this.#connectionKeepAlive = true
+      }
     }
   }
 
@@ -624,7 +725,13 @@ export class RequestParser {
       this.#fail('SH_ERR_PARSE_INVALID_CONTENT_LENGTH', 'more than one Content-Length field')
       return
     }
-    if (!/^[0-9]+$/.test(value)) {
+    // 1*DIGIT and nothing else: no sign, no hex, no list ("5, 5"), no inner spaces, not empty.
+    let digits = value.length > 0
+    for (let i = 0; i < value.length && digits; i++) {
+      const c = value.charCodeAt(i)
+      digits = c >= 0x30 && c <= 0x39
+    }
+    if (!digits) {
       this.#fail(
         'SH_ERR_PARSE_INVALID_CONTENT_LENGTH',
         `Content-Length must be decimal digits, got ${pyRepr(truncate(value))}`,
@@ -646,10 +753,8 @@ export class RequestParser {
       if (coding === '') continue // RFC 9110 §5.6.1: empty list elements are allowed and ignored
       for (let i = 0; i < coding.length; i++) {
         if (TOKEN[coding.charCodeAt(i)] !== 1) {
-          this.#fail(
-            'SH_ERR_PARSE_INVALID_TRANSFER_ENCODING',
-            `invalid transfer coding ${pyRepr(truncate(coding))}`,
-          )
+          // Includes parameters (`chunked;q=1`): no coding we could apply takes any.
+          this.#fail('SH_ERR_PARSE_INVALID_TRANSFER_ENCODING', `invalid transfer coding ${pyRepr(truncate(coding))}`)
           return
         }
       }
@@ -663,33 +768,30 @@ export class RequestParser {
     if (codings !== undefined) {
       if (this.#contentLength !== -1) {
         // RFC 9112 §6.1: CL with TE is the classic smuggling vector; refuse rather than pick one.
-        this.#fail(
-          'SH_ERR_PARSE_CONFLICTING_FRAMING',
-          'both Content-Length and Transfer-Encoding are present',
-        )
+        this.#fail('SH_ERR_PARSE_CONFLICTING_FRAMING', 'both Content-Length and Transfer-Encoding are present')
         return
       }
-      if (this.#versionMajor < 1 || (this.#versionMajor === 1 && this.#versionMinor === 0)) {
+      if (this.#versionMajor === 0 || (this.#versionMajor === 1 && this.#versionMinor === 0)) {
         // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
         this.#fail('SH_ERR_PARSE_INVALID_TRANSFER_ENCODING', 'Transfer-Encoding in an HTTP/1.0 request')
         return
       }
-      const chunkedAt = codings.indexOf('chunked')
-      if (codings.length === 0 || chunkedAt !== codings.length - 1) {
+      const last = codings.length - 1
+      if (last === -1 || codings[last] !== 'chunked') {
         // RFC 9112 §6.3: if chunked is not the final coding the length cannot be known: 400.
         this.#fail(
           'SH_ERR_PARSE_INVALID_TRANSFER_ENCODING',
-          `the final transfer coding must be chunked, got ${pyRepr(codings.join(', '))}`,
+          `the final transfer coding must be chunked, got ${pyRepr(truncate(codings.join(', ')))}`,
         )
         return
       }
-      if (codings.length > 1) {
+      if (last > 0) {
         // RFC 9112 §6.1: a coding we do not apply is 501; "chunked, chunked" is malformed.
-        const other = codings.find((c) => c !== 'chunked') ?? 'chunked'
-        if (other === 'chunked') {
+        const other = codings.find((c) => c !== 'chunked')
+        if (other === undefined) {
           this.#fail('SH_ERR_PARSE_INVALID_TRANSFER_ENCODING', 'chunked applied more than once')
         } else {
-          this.#fail('SH_ERR_PARSE_UNSUPPORTED_TRANSFER_CODING', `unsupported transfer coding ${pyRepr(other)}`)
+          this.#fail('SH_ERR_PARSE_UNSUPPORTED_TRANSFER_CODING', `unsupported transfer coding ${pyRepr(truncate(other))}`)
         }
         return
       }
@@ -698,41 +800,46 @@ export class RequestParser {
       framing = 'length'
     }
     this.#emitHead(framing)
-    if (this.#state === State.Failed) return
+    if (this.#state === S_FAILED) return
     if (framing === 'none') {
       this.#endMessage(undefined)
     } else if (framing === 'length') {
-      this.#state = State.BodyLength
+      this.#state = S_BODY_LENGTH
       this.#remaining = this.#contentLength
     } else {
-      this.#state = State.ChunkSize
+      this.#state = S_CHUNK_SIZE
       this.#bodyTotal = 0
+      this.#chunkSize = 0
+      this.#chunkDigits = 0
     }
   }
 
-  #emitHead(framing: BodyFraming = 'none'): void {
-    const http11 = this.#versionMajor === 1 && this.#versionMinor >= 1
+  #emitHead(framing: BodyFraming): void {
+    const major = this.#versionMajor
+    const minor = this.#versionMinor
+    const http11 = major === 1 && minor >= 1
     const head: RequestHead = {
       method: this.#method,
       target: this.#target,
       targetForm: this.#targetForm,
       version: this.#version,
-      versionMajor: this.#versionMajor,
-      versionMinor: this.#versionMinor,
-      requestLine: this.#simple
-        ? `${this.#method} ${this.#target}`
-        : `${this.#method} ${this.#target} ${this.#version}`,
+      versionMajor: major,
+      versionMinor: minor,
+      requestLine: this.#requestLine,
       headers: new HeaderList(this.#raw),
       framing,
-      contentLength: framing === 'chunked' ? undefined : Math.max(this.#contentLength),
-      keepAlive: http11 ? !this.#connectionClose : this.#connectionKeepAlive && !this.#connectionClose,
+      contentLength: framing === 'chunked' ? undefined : Math.max(0, this.#contentLength),
+      keepAlive: !this.#connectionClose && (http11 || this.#connectionKeepAlive),
       expectContinue: this.#expectContinue,
     }
+    // Size the next head's window after this one (plus slack for a longer cookie or path).
+    const size = this.#requestLine.length + this.#headersSize + 64
+    this.#window = size > MIN_WINDOW ? size + (size >> 2) : MIN_WINDOW
     this.#callbacks.onHead(head)
   }
 
   #endMessage(trailers: HeaderList | undefined): void {
-    this.#state = State.RequestLine
+    this.#state = S_REQUEST_LINE
     this.#raw = []
     this.#headersSize = 0
     this.#contentLength = -1
@@ -746,61 +853,139 @@ export class RequestParser {
 
   // ---- chunked body ------------------------------------------------------------------------
 
-  #onChunkSizeLine(buf: Latin1Buffer, start: number, end: number, hasCR: boolean): void {
-    if (!hasCR) {
-      this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare LF in chunked framing')
-      return
-    }
-    let size = 0
-    let i = start
-    for (; i < end; i++) {
-      const digit = HEX[buf[i] as number] as number
-      if (digit === 255) break
-      // Refuse sizes that a double cannot hold exactly, before they lose precision.
-      if (size > (Number.MAX_SAFE_INTEGER - digit) / 16) {
-        this.#fail('SH_ERR_PARSE_INVALID_CHUNK_SIZE', 'chunk size too large')
-        return
-      }
-      size = size * 16 + digit
-    }
-    if (i === start) {
-      this.#fail('SH_ERR_PARSE_INVALID_CHUNK_SIZE', `expected a hex chunk size, got ${pyRepr(truncate(buf.latin1Slice(start, end)))}`)
-      return
-    }
-    if (i < end) {
-      // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-value ] ), RFC 9112 §7.1.1
-      let j = i
-      while (j < end && isSpaceOrTab(buf[j])) j++
-      if (buf[j] !== SEMICOLON) {
-        this.#fail('SH_ERR_PARSE_INVALID_CHUNK_SIZE', `invalid chunk size ${pyRepr(truncate(buf.latin1Slice(start, end)))}`)
-        return
-      }
-      if (end - i > this.#maxChunkExtension) {
-        this.#fail('SH_ERR_PARSE_CHUNK_EXTENSION_TOO_LONG', `chunk extension longer than ${this.#maxChunkExtension} bytes`)
-        return
-      }
-      for (; j < end; j++) {
-        if (FIELD_VALUE[buf[j] as number] === 0) {
-          this.#fail('SH_ERR_PARSE_INVALID_CHUNK_EXTENSION', 'control character in a chunk extension')
-          return
+  /**
+   * Chunk-size lines and the CRLF after chunk data, one byte at a time: nothing is buffered, so
+   * memory stays flat however the framing is split across chunks.
+   * @see https://www.rfc-editor.org/rfc/rfc9112#section-7.1
+   */
+  #readChunkFraming(chunk: Buffer, pos: number, length: number): number {
+    let state = this.#state
+    while (pos < length) {
+      const c = chunk[pos] as number
+      if (state === S_CHUNK_SIZE) {
+        const digit = HEX[c] as number
+        if (digit !== 255) {
+          // Refuse sizes that a double cannot hold exactly, before they lose precision.
+          if (this.#chunkSize > (Number.MAX_SAFE_INTEGER - digit) / 16) {
+            return this.#failChunk(pos, 'SH_ERR_PARSE_INVALID_CHUNK_SIZE', 'chunk size too large')
+          }
+          this.#chunkSize = this.#chunkSize * 16 + digit
+          this.#chunkDigits++
+        } else if (this.#chunkDigits === 0) {
+          return this.#failChunk(pos, 'SH_ERR_PARSE_INVALID_CHUNK_SIZE', `expected a hex chunk size, got ${pyRepr(String.fromCharCode(c))}`)
+        } else if (c === CR) {
+          state = S_CHUNK_SIZE_LF
+        } else if (c === SEMICOLON || c === SP || c === HTAB) {
+          state = S_CHUNK_EXT
+          this.#extState = c === SEMICOLON ? X_BEFORE_NAME : X_SIZE_BWS
+          this.#extLength = 1
+        } else if (c === LF) {
+          return this.#failChunk(pos, 'SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare LF in chunked framing')
+        } else {
+          return this.#failChunk(pos, 'SH_ERR_PARSE_INVALID_CHUNK_SIZE', `invalid character ${pyRepr(String.fromCharCode(c))} after a chunk size`)
         }
+      } else if (state === S_CHUNK_EXT) {
+        if (c === CR) {
+          const x = this.#extState
+          if (x !== X_NAME && x !== X_VALUE && x !== X_AFTER_QUOTED) {
+            return this.#failChunk(
+              pos,
+              x === X_SIZE_BWS ? 'SH_ERR_PARSE_INVALID_CHUNK_SIZE' : 'SH_ERR_PARSE_INVALID_CHUNK_EXTENSION',
+              'a chunk-size line ends in the middle of a chunk extension',
+            )
+          }
+          state = S_CHUNK_SIZE_LF
+        } else if (++this.#extLength > this.#maxChunkExtension) {
+          // An endless extension would otherwise be read forever (no memory, but no progress).
+          return this.#failChunk(pos, 'SH_ERR_PARSE_CHUNK_EXTENSION_TOO_LONG', `chunk extension longer than ${this.#maxChunkExtension} bytes`)
+        } else if (!this.#chunkExtByte(c)) {
+          return this.#failChunk(
+            pos,
+            c === LF ? 'SH_ERR_PARSE_INVALID_LINE_ENDING' : 'SH_ERR_PARSE_INVALID_CHUNK_EXTENSION',
+            c === LF ? 'bare LF in chunked framing' : `invalid character ${pyRepr(String.fromCharCode(c))} in a chunk extension`,
+          )
+        }
+      } else if (state === S_CHUNK_SIZE_LF) {
+        if (c !== LF) return this.#failChunk(pos, 'SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare CR in chunked framing')
+        pos++
+        const size = this.#chunkSize
+        this.#chunkSize = 0
+        this.#chunkDigits = 0
+        if (size === 0) {
+          this.#state = S_TRAILERS
+          this.#trailers = []
+          this.#headersSize = 0
+          return pos
+        }
+        this.#bodyTotal += size
+        if (this.#bodyTotal > this.#maxBody) {
+          return this.#failChunk(pos - 1, 'SH_ERR_PARSE_BODY_TOO_LARGE', `chunked body larger than ${this.#maxBody} bytes`)
+        }
+        this.#remaining = size
+        this.#state = S_CHUNK_DATA
+        return pos
+      } else if (state === S_CHUNK_DATA_CR) {
+        // Chunk data must be followed by exactly CRLF, even in a bare-LF head.
+        if (c !== CR) return this.#failChunk(pos, 'SH_ERR_PARSE_INVALID_CHUNK_END', 'chunk data is not followed by CRLF')
+        state = S_CHUNK_DATA_LF
+      } else {
+        if (c !== LF) return this.#failChunk(pos, 'SH_ERR_PARSE_INVALID_CHUNK_END', 'chunk data is not followed by CRLF')
+        state = S_CHUNK_SIZE
       }
+      pos++
     }
-    if (size === 0) {
-      this.#state = State.Trailers
-      this.#trailers = []
-      return
-    }
-    this.#bodyTotal += size
-    if (this.#bodyTotal > this.#maxBody) {
-      this.#fail('SH_ERR_PARSE_BODY_TOO_LARGE', `chunked body larger than ${this.#maxBody} bytes`)
-      return
-    }
-    this.#remaining = size
-    this.#state = State.ChunkData
+    this.#state = state
+    return pos
   }
 
-  #onTrailerLine(buf: Latin1Buffer, start: number, end: number, hasCR: boolean): void {
+  /** Advance the chunk-extension grammar by one byte (not CR); false if the byte is not allowed. */
+  #chunkExtByte(c: number): boolean {
+    const token = TOKEN[c] === 1
+    const ws = c === SP || c === HTAB
+    switch (this.#extState) {
+      case X_SIZE_BWS:
+      case X_VALUE_BWS:
+        if (c === SEMICOLON) this.#extState = X_BEFORE_NAME
+        return ws || c === SEMICOLON
+      case X_BEFORE_NAME:
+        if (token) this.#extState = X_NAME
+        return ws || token
+      case X_NAME:
+      case X_NAME_BWS:
+        if (c === 0x3d) this.#extState = X_BEFORE_VALUE
+        else if (c === SEMICOLON) this.#extState = X_BEFORE_NAME
+        else if (ws) this.#extState = X_NAME_BWS
+        else return token && this.#extState === X_NAME
+        return true
+      case X_BEFORE_VALUE:
+        if (token) this.#extState = X_VALUE
+        else if (c === 0x22) this.#extState = X_QUOTED
+        return ws || token || c === 0x22
+      case X_VALUE:
+      case X_AFTER_QUOTED:
+        if (c === SEMICOLON) this.#extState = X_BEFORE_NAME
+        else if (ws) this.#extState = X_VALUE_BWS
+        else return token && this.#extState === X_VALUE
+        return true
+      case X_QUOTED:
+        // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text (RFC 9110 §5.6.4)
+        if (c === 0x22) this.#extState = X_AFTER_QUOTED
+        else if (c === 0x5c) this.#extState = X_QUOTED_PAIR
+        else return ws || (c >= 0x21 && c !== 0x7f)
+        return true
+      default:
+        // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+        this.#extState = X_QUOTED
+        return ws || (c >= 0x21 && c !== 0x7f)
+    }
+  }
+
+  #failChunk(pos: number, code: ParseErrorCode, message: string): number {
+    this.#fail(code, message)
+    return pos
+  }
+
+  #onTrailerLine(text: string, start: number, end: number, hasCR: boolean, lineBytes: number): void {
     if (!hasCR) {
       this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare LF in chunked framing')
       return
@@ -811,23 +996,93 @@ export class RequestParser {
       this.#endMessage(trailers.length > 0 ? new HeaderList(trailers) : undefined)
       return
     }
-    if (this.#trailers.length >> 1 >= this.#maxHeaders) {
-      this.#fail('SH_ERR_PARSE_TOO_MANY_HEADERS', `more than ${this.#maxHeaders} trailer fields`, {
-        reason: 'Too many headers',
-        explain: `got more than ${this.#maxHeaders} headers`,
-      })
-      return
-    }
-    this.#readField(buf, start, end, this.#trailers)
+    if (this.#countField(this.#trailers, lineBytes, 'trailer')) this.#readField(text, start, end, this.#trailers)
   }
 
   #fail(code: ParseErrorCode, message: string, options: HTTPParseErrorOptions = {}): void {
-    if (this.#state === State.Failed) return
-    this.#state = State.Failed
+    if (this.#state === S_FAILED) return
+    this.#state = S_FAILED
     const error = new HTTPParseError(code, message, options)
     this.#error = error
     this.#callbacks.onError?.(error)
   }
+}
+
+// Field kinds the parser acts on.
+const K_OTHER = 0
+const K_HOST = 1
+const K_EXPECT = 2
+const K_CONNECTION = 3
+const K_CONTENT_LENGTH = 4
+const K_TRANSFER_ENCODING = 5
+
+/** Which of the fields the parser acts on `text[start, end)` names, if any. */
+function fieldKind(text: string, start: number, end: number): number {
+  switch (end - start) {
+    case 4:
+      return equalsLower(text, start, end, 'host') ? K_HOST : K_OTHER
+    case 6:
+      return equalsLower(text, start, end, 'expect') ? K_EXPECT : K_OTHER
+    case 10:
+      return equalsLower(text, start, end, 'connection') ? K_CONNECTION : K_OTHER
+    case 14:
+      return equalsLower(text, start, end, 'content-length') ? K_CONTENT_LENGTH : K_OTHER
+    case 17:
+      return equalsLower(text, start, end, 'transfer-encoding') ? K_TRANSFER_ENCODING : K_OTHER
+    default:
+      return K_OTHER
+  }
+}
+
+// Views over the ArrayBuffer behind the text being read, for the four-bytes-at-a-time check. Set
+// by #setSource before any line of that text is read; `from`/`to` are offsets in that buffer.
+let viewSource: ArrayBufferLike | undefined
+let bytes8: Uint8Array = new Uint8Array(0)
+let words32: Int32Array = new Int32Array(0)
+
+/**
+ * True when bytes `[from, to)` of the current source buffer hold no byte below 0x20 (a tab counts as one: the caller then looks
+ * closer). DEL is ruled out by the caller. Reads aligned 32-bit words and tests all four bytes
+ * at once: `(x - 0x20202020) & ~x & 0x80808080` is non-zero iff some byte of x is below 0x20.
+ */
+function noControlBytes(from: number, to: number): boolean {
+  let i = from
+  const end = to
+  for (; (i & 3) !== 0 && i < end; i++) if ((bytes8[i] as number) < SP) return false
+  const words = words32
+  for (; i + 16 <= end; i += 16) {
+    const w = i >> 2
+    const a = words[w] as number
+    const b = words[w + 1] as number
+    const c = words[w + 2] as number
+    const d = words[w + 3] as number
+    if ((((a - 0x20202020) & ~a) | ((b - 0x20202020) & ~b) | ((c - 0x20202020) & ~c) | ((d - 0x20202020) & ~d)) & 0x80808080) {
+      return false
+    }
+  }
+  for (; i + 4 <= end; i += 4) {
+    const a = words[i >> 2] as number
+    if (((a - 0x20202020) & ~a) & 0x80808080) return false
+  }
+  for (; i < end; i++) if ((bytes8[i] as number) < SP) return false
+  return true
+}
+
+/** The method as a string; the common ones without allocating. */
+function methodName(text: string, start: number, end: number): string {
+  const c = text.charCodeAt(start)
+  switch (end - start) {
+    case 3:
+      if (c === 0x47 && text.charCodeAt(start + 1) === 0x45 && text.charCodeAt(start + 2) === 0x54) return 'GET'
+      if (c === 0x50 && text.charCodeAt(start + 1) === 0x55 && text.charCodeAt(start + 2) === 0x54) return 'PUT'
+      break
+    case 4:
+      if (c === 0x50 && text.startsWith('POST', start)) return 'POST'
+      if (c === 0x48 && text.startsWith('HEAD', start)) return 'HEAD'
+      break
+    default:
+  }
+  return text.slice(start, end)
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/

@@ -21,15 +21,6 @@ export const TOKEN = table(
     TCHAR_SYMBOLS.includes(String.fromCharCode(b)),
 )
 
-/** field-vchar, SP, HTAB and obs-text: what a field value may hold. No CR, LF, NUL or DEL. */
-export const FIELD_VALUE = table((b) => b === 0x09 || (b >= 0x20 && b !== 0x7f))
-
-/**
- * Request-target bytes: visible ASCII plus obs-text (raw UTF-8 that some clients send). No
- * space, no control characters, no DEL — those are how a target smuggles a second line.
- */
-export const TARGET = table((b) => b > 0x20 && b !== 0x7f)
-
 /** Hex digit values, or 255 for a byte that is not a hex digit. */
 export const HEX = (() => {
   const t = new Uint8Array(256).fill(255)

@@ -1,0 +1,14 @@
+// `pnpm bench`: every benchmark, each printing its ratios against peers measured in this run.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { hasWrk } from './lib.js'
+import { benchHello } from './hello.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+console.log(`# simplehttp benchmarks (node ${process.version}, load generator: ${hasWrk ? 'wrk' : 'autocannon'})`)
+
+const only = process.argv[2]
+if (!only || only === 'parser') {
+  spawnSync('pnpm', ['--filter', '@simplehttp/parser', 'bench'], { cwd: root, stdio: 'inherit' })
+}
+if (!only || only === 'hello') await benchHello()

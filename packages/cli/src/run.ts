@@ -1,0 +1,394 @@
+/**
+ * `run(argv, deps)`: the whole of `python -m http.server` as a function that returns an exit
+ * code. The server and handler classes come in as arguments, so this package never imports
+ * `@simplehttp/static` or `@simplehttp/cgi` (shared/DESIGN.md).
+ * @module
+ */
+import cluster from 'node:cluster'
+import { readFile, stat } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { resolve } from 'node:path'
+import type { Socket } from 'node:net'
+import type { BaseHTTPRequestHandler, ClientAddress, ServerInfo } from '@simplehttp/handler'
+import { isSimpleHTTPError } from '@simplehttp/server'
+import { formatHelp, formatUsage, parseArgs } from './args.js'
+import type { ParsedArgs, Protocol } from './args.js'
+import { formatBanner } from './banner.js'
+import { ServeError, UsageError } from './errors.js'
+import { describeOSError } from './internal/os-error.js'
+import { escapeControls, pyRepr } from './internal/py-repr.js'
+
+/** A `BaseHTTPRequestHandler` subclass, as `@simplehttp/server` instantiates it per connection. */
+export type HandlerClass = new (
+  socket: Socket,
+  clientAddress: ClientAddress,
+  server: ServerInfo,
+) => BaseHTTPRequestHandler
+
+/**
+ * What the command line asks of the request handler. `run()` gives it to `deps.handlerFor`,
+ * which returns a configured `SimpleHTTPRequestHandler` or `CGIHTTPRequestHandler` subclass.
+ */
+export interface HandlerOptions {
+  /** The directory to serve, absolute (`-d`, resolved against the working directory). */
+  readonly directory: string
+  /** `HTTP/1.0` or `HTTP/1.1` (`-p`; default `HTTP/1.1`). `run()` also sets it on the class it gets back. */
+  readonly protocolVersion: Protocol
+  /** `--cgi`: run scripts under `cgi-bin/`. */
+  readonly cgi: boolean
+  /** Extra response headers, `-H` in order, then `Access-Control-Allow-Origin: *` for `--cors`. */
+  readonly extraHeaders: [name: string, value: string][]
+  /** `--follow-symlinks`: serve symlinks that lead outside the directory. */
+  readonly followSymlinks: boolean
+  /** `--dotfiles`: serve and list names that start with a dot. */
+  readonly dotfiles: boolean
+  /** `--precompressed`: serve `file.br`/`file.gz` for `file` when the client accepts it. */
+  readonly precompressed: boolean
+  /** `-q/--quiet`: no access log. `run()` also silences `logMessage` on the class it gets back. */
+  readonly quiet: boolean
+}
+
+/** The TLS part of {@link ServerStartOptions}. */
+export interface ServerTLSOptions {
+  /** `--tls-cert`. */
+  readonly certFile: string
+  /** `--tls-key`; without it the key is read from the certificate file. */
+  readonly keyFile?: string
+  /** The stripped content of `--tls-password-file`. */
+  readonly password?: string
+}
+
+/** The options `run()` passes as the third argument of `new deps.Server(...)`. */
+export interface ServerStartOptions {
+  /** Present with `--tls-cert`. */
+  readonly tls?: ServerTLSOptions
+  /** Present with `--workers`. */
+  readonly workers?: number
+}
+
+/** The part of `@simplehttp/server`'s `HTTPServer` that `run()` uses. */
+export interface ServerLike {
+  /** `[host, port]` as bound. */
+  readonly serverAddress: readonly [host: string, port: number]
+  /** `http://…/` or `https://…/`. */
+  readonly url: string
+  /** Bind; rejects with a `SH_ERR_SERVER_*` coded error. */
+  listen(): Promise<void>
+  /** Resolves once the server has stopped. */
+  serveForever(): Promise<void>
+  /** Stop gracefully. */
+  shutdown(): Promise<void>
+  /** Stop now. */
+  serverClose(): Promise<void>
+}
+
+/** A class like `@simplehttp/server`'s `HTTPServer`. */
+export type ServerClass = new (
+  address: { readonly host?: string | undefined; readonly port: number },
+  HandlerClass: HandlerClass,
+  options: ServerStartOptions,
+) => ServerLike
+
+/** Where output goes: `process.stdout`, `process.stderr`, or a test buffer. */
+export interface TextSink {
+  write(text: string): unknown
+}
+
+/** The signals `run()` listens for; `process` by default, any `EventEmitter` in tests. */
+export interface SignalSource {
+  on(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown
+  removeListener(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown
+}
+
+/** Everything `run()` needs from the outside world. */
+export interface CliDeps {
+  /** The server class: `HTTPServer` from `@simplehttp/server`. */
+  readonly Server: ServerClass
+  /** Returns the handler class for these options (a `SimpleHTTPRequestHandler` or `CGIHTTPRequestHandler` subclass). */
+  readonly handlerFor: (options: HandlerOptions) => HandlerClass
+  /** The banner, `--help`, `--version` and the keyboard-interrupt line go here. */
+  readonly stdout: TextSink
+  /** Usage errors, start-up errors and internal errors go here (the access log is the handler's). */
+  readonly stderr: TextSink
+  /** Resolves a relative `-d` and is the default directory. Default `process.cwd()`. */
+  readonly cwd?: string | undefined
+  /** Where SIGINT and SIGTERM come from. Default `process`. */
+  readonly signals?: SignalSource | undefined
+  /** The program name in messages. Default `'simplehttp'`. */
+  readonly prog?: string | undefined
+  /** What `--version` prints after the program name. Default: this package's version. */
+  readonly version?: string | undefined
+}
+
+/**
+ * Run the command line `argv` (`process.argv.slice(2)`) to the end and return the exit code,
+ * as `python -m http.server` would exit:
+ *
+ * - `0` after `--help`, `--version`, Ctrl+C (SIGINT: `Keyboard interrupt received, exiting.`)
+ *   or SIGTERM (a graceful stop);
+ * - `2` for a usage error: argparse's usage line and `simplehttp: error: <message>` on stderr;
+ * - `1` when the server cannot start (port in use, no permission, bad address, unusable
+ *   certificate): one line `simplehttp: error: <message>`; also for an internal error, the
+ *   only case that prints a stack trace.
+ *
+ * Never calls `process.exit` and never rejects.
+ *
+ * @example
+ * import { HTTPServer } from '@simplehttp/server'
+ * import { run } from '@simplehttp/cli'
+ * process.exitCode = await run(process.argv.slice(2), {
+ *   Server: HTTPServer,
+ *   handlerFor: () => MyHandler,
+ *   stdout: process.stdout,
+ *   stderr: process.stderr,
+ * })
+ */
+export async function run(argv: readonly string[], deps: CliDeps): Promise<number> {
+  const prog = deps.prog ?? 'simplehttp'
+  try {
+    const parsed = parseArgs(argv)
+    switch (parsed.kind) {
+      case 'help':
+        deps.stdout.write(formatHelp({ prog }))
+        return 0
+      case 'version':
+        deps.stdout.write(`${prog} ${deps.version ?? ownVersion()}\n`)
+        return 0
+      case 'error':
+        throw parsed.error
+      case 'serve':
+        return await serve(parsed.args, deps, prog)
+    }
+  } catch (error) {
+    return report(error, deps, prog)
+  }
+}
+
+function report(error: unknown, deps: CliDeps, prog: string): number {
+  if (error instanceof UsageError) {
+    deps.stderr.write(formatUsage({ prog }))
+    deps.stderr.write(`${prog}: error: ${error.message}\n`)
+    return error.exitCode
+  }
+  if (error instanceof ServeError || isSimpleHTTPError(error)) {
+    deps.stderr.write(`${prog}: error: ${oneLine(error.message)}\n`)
+    return 1
+  }
+  // A bug of ours or of the handler: the one case that deserves a stack trace.
+  const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error)
+  deps.stderr.write(`${detail}\n`)
+  return 1
+}
+
+async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<number> {
+  const directory = await checkDirectory(args.directory, deps.cwd)
+  const password = args.tlsPasswordFile === undefined ? undefined : await readPassword(args.tlsPasswordFile, deps.cwd)
+
+  const Handler = configureHandler(deps.handlerFor(handlerOptions(args, directory)), args)
+  const options: { tls?: ServerTLSOptions; workers?: number } = {}
+  if (args.tlsCert !== undefined) {
+    const tls: { certFile: string; keyFile?: string; password?: string } = { certFile: inDir(args.tlsCert, deps.cwd) }
+    if (args.tlsKey !== undefined) tls.keyFile = inDir(args.tlsKey, deps.cwd)
+    if (password !== undefined) tls.password = password
+    options.tls = tls
+  }
+  if (args.workers !== undefined) options.workers = args.workers
+
+  const server = new deps.Server({ host: args.bind, port: args.port }, Handler, options)
+  try {
+    await server.listen()
+  } catch (error) {
+    throw startupError(error, args, prog)
+  }
+
+  // With --workers, every worker re-runs this script: only the primary speaks.
+  const isWorker = args.workers !== undefined && cluster.isWorker
+  const signals = deps.signals ?? process
+  let stopping: 'SIGINT' | 'SIGTERM' | undefined
+  const stop = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    if (stopping !== undefined) {
+      // A second signal while a graceful stop is under way: stop now.
+      void server.serverClose()
+      return
+    }
+    stopping = signal
+    if (signal === 'SIGINT' && !isWorker) {
+      deps.stdout.write('\nKeyboard interrupt received, exiting.\n')
+    }
+    // Ctrl+C means now, as in CPython (its threads are daemons); SIGTERM lets requests finish.
+    void (signal === 'SIGINT' && !isWorker ? server.serverClose() : server.shutdown())
+  }
+  const onSIGINT = (): void => {
+    stop('SIGINT')
+  }
+  const onSIGTERM = (): void => {
+    stop('SIGTERM')
+  }
+  signals.on('SIGINT', onSIGINT)
+  signals.on('SIGTERM', onSIGTERM)
+  try {
+    // After the handlers are in place: whoever reads the banner may signal at once.
+    if (!isWorker) deps.stdout.write(formatBanner(server) + '\n')
+    await server.serveForever()
+    await server.serverClose()
+  } finally {
+    signals.removeListener('SIGINT', onSIGINT)
+    signals.removeListener('SIGTERM', onSIGTERM)
+  }
+  // A worker's IPC channel to the primary keeps its event loop alive: let go of it, so the
+  // process ends now instead of being killed when the primary's grace period runs out.
+  if (isWorker && process.connected) cluster.worker?.disconnect()
+  if (stopping === undefined && args.workers !== undefined && !isWorker) {
+    // Nobody asked it to stop: the workers died (the server does not restart them).
+    throw new ServeError('the server stopped: every worker process exited')
+  }
+  return 0
+}
+
+function handlerOptions(args: ParsedArgs, directory: string): HandlerOptions {
+  const extraHeaders = args.headers.map(([name, value]): [string, string] => [name, value])
+  // --cors, unless -H already set the header (the explicit value wins).
+  if (args.cors && !extraHeaders.some(([name]) => name.toLowerCase() === 'access-control-allow-origin')) {
+    extraHeaders.push(['Access-Control-Allow-Origin', '*'])
+  }
+  return {
+    directory,
+    protocolVersion: args.protocol,
+    cgi: args.cgi,
+    extraHeaders,
+    followSymlinks: args.followSymlinks,
+    dotfiles: args.dotfiles,
+    precompressed: args.precompressed,
+    quiet: args.quiet,
+  }
+}
+
+/**
+ * Apply `--protocol` and `--quiet` by subclassing, so they work with any handler class
+ * `handlerFor` returns (CPython sets `HandlerClass.protocol_version` the same way).
+ */
+function configureHandler(Base: HandlerClass, args: ParsedArgs): HandlerClass {
+  const protocolVersion = args.protocol
+  if (!args.quiet) {
+    return class SimpleHTTPCLIHandler extends Base {
+      override protocolVersion = protocolVersion
+    }
+  }
+  return class QuietSimpleHTTPCLIHandler extends Base {
+    override protocolVersion = protocolVersion
+    override logMessage(): void {
+      // --quiet: no access log. Handler crashes still reach logStream through handleError.
+    }
+  }
+}
+
+function inDir(path: string, cwd: string | undefined): string {
+  return cwd === undefined ? resolve(path) : resolve(cwd, path)
+}
+
+/**
+ * Ours: CPython serves a missing directory anyway and answers 404 to everything. We say so
+ * before binding.
+ */
+async function checkDirectory(given: string | undefined, cwd: string | undefined): Promise<string> {
+  let directory: string
+  try {
+    directory = inDir(given ?? '.', cwd)
+  } catch (error) {
+    // process.cwd() fails when the working directory has been deleted.
+    throw new ServeError(`cannot find the current directory (${describeOSError(error)}); pass -d DIRECTORY`, {
+      cause: error,
+    })
+  }
+  const shown = pyRepr(given ?? directory)
+  let isDirectory: boolean
+  try {
+    isDirectory = (await stat(directory)).isDirectory()
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UsageError(`argument -d/--directory: no such directory: ${shown}`, { cause: error })
+    }
+    throw new UsageError(`argument -d/--directory: cannot use directory ${shown}: ${describeOSError(error)}`, {
+      cause: error,
+    })
+  }
+  if (!isDirectory) throw new UsageError(`argument -d/--directory: not a directory: ${shown}`)
+  return directory
+}
+
+/** CPython: the file is read as UTF-8 and `.strip()`ped; an error is a usage error. */
+async function readPassword(path: string, cwd: string | undefined): Promise<string> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(inDir(path, cwd))
+  } catch (error) {
+    throw new UsageError(`Failed to read TLS password file: ${describeOSError(error, path)}`, { cause: error })
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).trim()
+  } catch (error) {
+    throw new UsageError(`Failed to read TLS password file: ${pyRepr(path)} is not valid UTF-8`, { cause: error })
+  }
+}
+
+/** Turn a failed `listen()` into the one line a user can act on. */
+function startupError(error: unknown, args: ParsedArgs, prog: string): unknown {
+  const where = args.bind === undefined || args.bind === '' ? 'all interfaces' : escapeControls(args.bind)
+  const port = args.port
+  const code = isSimpleHTTPError(error) ? error.code : undefined
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code
+  switch (code) {
+    case 'SH_ERR_SERVER_ADDRESS_IN_USE':
+      return new ServeError(
+        `port ${port} is already in use on ${where}; try a different port, e.g. ${prog} ${port < 65535 ? port + 1 : port - 1}`,
+        { cause: error },
+      )
+    case 'SH_ERR_SERVER_PERMISSION_DENIED':
+      return new ServeError(
+        port > 0 && port < 1024
+          ? `permission denied binding port ${port}; ports below 1024 need privileges, try 8000`
+          : `permission denied binding port ${port} on ${where}`,
+        { cause: error },
+      )
+    case 'SH_ERR_SERVER_BAD_ADDRESS':
+      if (cause === 'EADDRNOTAVAIL') {
+        return new ServeError(`cannot bind to ${pyRepr(args.bind ?? '::')}: no network interface of this machine has that address`, {
+          cause: error,
+        })
+      }
+      if (cause === 'ENOTFOUND' || (typeof cause === 'string' && cause.startsWith('EAI_'))) {
+        return new ServeError(`cannot bind to ${pyRepr(args.bind ?? '::')}: the name does not resolve to an address`, {
+          cause: error,
+        })
+      }
+      return error
+    case undefined: {
+      // A system error the server had no words for (EINVAL for an odd address, say).
+      const system = (error as { code?: unknown; syscall?: unknown } | null) ?? {}
+      if (typeof system.code === 'string' && typeof system.syscall === 'string') {
+        return new ServeError(`cannot listen on ${where} port ${port}: ${describeOSError(error)}`, { cause: error })
+      }
+      return error
+    }
+    default:
+      // SH_ERR_SERVER_TLS and the rest: the server's message already says what and why.
+      return error
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ')
+}
+
+let cachedVersion: string | undefined
+
+/** This package's own version, for `--version` when the app does not pass one. */
+function ownVersion(): string {
+  if (cachedVersion === undefined) {
+    const pkg: unknown = createRequire(import.meta.url)('../package.json')
+    const version = (pkg as { version?: unknown } | null)?.version
+    cachedVersion = typeof version === 'string' ? version : 'unknown'
+  }
+  return cachedVersion
+}

@@ -1,0 +1,30 @@
+/**
+ * Errors raised by the handler itself (parse errors come from `@simplehttp/parser`).
+ * @module
+ */
+
+/** Every handler error code and what it means. */
+export const HANDLER_ERRORS = {
+  /** `sendHeader` got a name that is not a token, or a value with CR, LF, NUL or a non-Latin-1 character. */
+  SH_ERR_HANDLER_INVALID_HEADER: 'invalid response header',
+  /** The client went away: writing to `wfile` or reading `rfile` after the connection closed. */
+  SH_ERR_HANDLER_CONNECTION_CLOSED: 'connection closed',
+  /** The client stopped sending the request body for longer than the body timeout. */
+  SH_ERR_HANDLER_BODY_TIMEOUT: 'request body timed out',
+} as const
+
+export type HandlerErrorCode = keyof typeof HANDLER_ERRORS
+
+const kSimpleHTTPError: unique symbol = Symbol.for('simplehttp.error') as never
+
+/** An error from `@simplehttp/handler`; check `code`, not `instanceof`. */
+export class HandlerError extends Error {
+  override readonly name = 'HandlerError'
+  readonly code: HandlerErrorCode
+  readonly [kSimpleHTTPError] = true
+
+  constructor(code: HandlerErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}

@@ -1,0 +1,518 @@
+/**
+ * `BaseHTTPRequestHandler`: CPython's per-connection protocol loop and response writer.
+ * @module
+ */
+import type { Socket } from 'node:net'
+import {
+  HeaderList,
+  isSimpleHTTPError,
+  pyRepr,
+  type HTTPParseError,
+  type ParserOptions,
+  type RequestHead,
+} from '@simplehttp/parser'
+import { HandlerError } from './errors.js'
+import { RequestBody } from './internal/body.js'
+import { Connection } from './internal/connection.js'
+import {
+  escapeLogText,
+  htmlEscape,
+  httpDate,
+  logDateTime,
+  mappingFormat,
+  percentFormat,
+  safeReasonPhrase,
+} from './internal/format.js'
+import { ResponseWriter } from './internal/writer.js'
+import { RESPONSES, type ResponseTable } from './status.js'
+
+/** `[host, port]` of the client, as CPython's `client_address`. */
+export type ClientAddress = readonly [host: string, port: number]
+
+/**
+ * What the handler reads from its server (CPython's `self.server`). `@simplehttp/server`'s
+ * `HTTPServer` provides all of it; any object with these fields will do.
+ */
+export interface ServerInfo {
+  readonly serverName?: string
+  readonly serverPort?: number
+  /** ms from the first byte of a request head to its end. Default 30,000. */
+  readonly headersTimeout?: number
+  /** ms a kept-alive connection may sit idle between requests. Default 5,000. */
+  readonly keepAliveTimeout?: number
+  /** ms to wait for more request body bytes. Default 30,000. */
+  readonly bodyTimeout?: number
+}
+
+/** CPython 3.14's `DEFAULT_ERROR_MESSAGE`, placeholders and all. */
+export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
+<html lang="en">
+    <head>
+        <meta charset="utf-8">
+        <style type="text/css">
+            :root {
+                color-scheme: light dark;
+            }
+        </style>
+        <title>Error response</title>
+    </head>
+    <body>
+        <h1>Error response</h1>
+        <p>Error code: %(code)d</p>
+        <p>Message: %(message)s.</p>
+        <p>Error code explanation: %(code)s - %(explain)s.</p>
+    </body>
+</html>
+`
+
+/** CPython's `DEFAULT_ERROR_CONTENT_TYPE`. */
+export const DEFAULT_ERROR_CONTENT_TYPE = 'text/html;charset=utf-8'
+
+/** Something with a `write(text)` method: `process.stderr`, a file stream, a test buffer. */
+export interface LogStream {
+  write(text: string): unknown
+}
+
+const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+// eslint-disable-next-line no-control-regex -- CR, LF and NUL are how headers get injected
+const UNSAFE_VALUE_RE = /[\r\n\0]|[^\x00-\xff]/
+
+/** The body of a request that has none (before the first request, and for errors). */
+const NO_BODY = { fillBody: () => Promise.resolve() }
+
+/** A method that handles one request method: `doGET`, `doPOST`, `doSPAM`. */
+type DoMethod = (this: BaseHTTPRequestHandler) => unknown
+
+/**
+ * CPython's `http.server.BaseHTTPRequestHandler`, on a `node:net` socket.
+ *
+ * Subclass it and add `doGET`, `doPOST`, … (`do` + the method, verbatim). They may be async: the
+ * connection waits for each before reading the next request, so pipelined responses stay in
+ * order. The request body is `this.rfile` (framing already decoded); the response goes through
+ * `sendResponse`, `sendHeader`, `endHeaders` and `this.wfile`.
+ *
+ * @example
+ * class Hello extends BaseHTTPRequestHandler {
+ *   override protocolVersion = 'HTTP/1.1'
+ *   async doGET() {
+ *     const body = Buffer.from('hello\n')
+ *     this.sendResponse(200)
+ *     this.sendHeader('Content-Type', 'text/plain')
+ *     this.sendHeader('Content-Length', String(body.length))
+ *     this.endHeaders()
+ *     await this.wfile.write(body)
+ *   }
+ * }
+ */
+export class BaseHTTPRequestHandler {
+  // ---- class-level settings (CPython's class attributes); override in a subclass ---------
+
+  /** The `Server` header's first word. CPython: `BaseHTTP/0.6`. */
+  serverVersion = 'BaseHTTP/0.6'
+  /** The `Server` header's second word. CPython: `Python/3.x.y`; here the Node.js version. */
+  sysVersion = `Node.js/${process.versions.node}`
+  /** `HTTP/1.0` (CPython's default: one request per connection) or `HTTP/1.1` (keep-alive). */
+  protocolVersion = 'HTTP/1.0'
+  /** The error page template, with `%(code)d`, `%(message)s` and `%(explain)s`. */
+  errorMessageFormat = DEFAULT_ERROR_MESSAGE
+  /** The error page's `Content-Type`. */
+  errorContentType = DEFAULT_ERROR_CONTENT_TYPE
+  /** `code → [phrase, description]`, for reason phrases and error pages. */
+  responses: ResponseTable = RESPONSES
+  /** Limits handed to the request parser (request line, header lines, header count, …). */
+  parserOptions: ParserOptions = {}
+  /** Where `logMessage` writes. Default: standard error, as CPython. */
+  logStream: LogStream = process.stderr
+
+  // ---- the connection ---------------------------------------------------------------------
+
+  /** The client's socket (CPython's `request`/`connection`). */
+  readonly connection: Socket
+  /** `[host, port]` of the client. */
+  readonly clientAddress: ClientAddress
+  /** The server that accepted the connection. */
+  readonly server: ServerInfo
+  /** When true, the connection closes after the current request. */
+  closeConnection = true
+
+  // ---- the current request ----------------------------------------------------------------
+
+  /** The method, as sent (`GET`). Empty before a request line was read. */
+  command = ''
+  /** The request-target, with a leading `//` collapsed to `/` (as CPython does). */
+  path = ''
+  /** The request's version (`HTTP/1.1`); `HTTP/0.9` for a two-word request line. */
+  requestVersion = 'HTTP/0.9'
+  /** The request line, without its line ending. */
+  requestline = ''
+  /** The request's header fields (case-insensitive lookup, names as sent). */
+  headers: HeaderList = new HeaderList()
+  /** The request body. */
+  rfile: RequestBody
+  /** The response stream. */
+  readonly wfile: ResponseWriter
+
+  #conn: Connection | undefined
+  #shutdownRequested = false
+  #headerLines: string[] = []
+  #responseStatus = 0
+  #sentLength = false
+  #sentChunked = false
+  #sentConnection = false
+  /** The server is stopping a connection the client expects to stay open: say so. */
+  #announceClose = false
+
+  constructor(socket: Socket, clientAddress: ClientAddress, server: ServerInfo) {
+    this.connection = socket
+    this.clientAddress = clientAddress
+    this.server = server
+    this.wfile = new ResponseWriter(socket)
+    this.rfile = new RequestBody(NO_BODY, 'none')
+  }
+
+  // ---- the protocol loop --------------------------------------------------------------------
+
+  /** Serve requests until the connection closes (CPython's `handle`). Never rejects. */
+  async handle(): Promise<void> {
+    // Built here, not in the constructor: a subclass's field initializers (parserOptions) run
+    // after the base constructor.
+    const conn = new Connection(
+      this.connection,
+      {
+        headers: this.server.headersTimeout ?? 30_000,
+        keepAlive: this.server.keepAliveTimeout ?? 5_000,
+        body: this.server.bodyTimeout ?? 30_000,
+      },
+      this.parserOptions,
+    )
+    this.#conn = conn
+    if (this.#shutdownRequested) conn.shutdown()
+    try {
+      do {
+        await this.handleOneRequest()
+      } while (!this.closeConnection && !conn.closed)
+    } catch (error) {
+      // handleOneRequest catches what handlers throw; anything here is a bug of ours.
+      this.handleError(error)
+    }
+    await conn.close()
+  }
+
+  /** The server is stopping: finish the current request, then close; close now if idle. */
+  shutdown(): void {
+    this.#shutdownRequested = true
+    // A response still to come tells a keep-alive client not to send another request.
+    if (!this.closeConnection) this.#announceClose = true
+    this.closeConnection = true
+    this.#conn?.shutdown()
+  }
+
+  /** Read one request, dispatch it to `do<METHOD>`, finish its response (CPython's `handle_one_request`). */
+  async handleOneRequest(): Promise<void> {
+    const conn = this.#conn
+    if (conn === undefined) throw new Error('handleOneRequest() runs inside handle()')
+    this.#resetResponse()
+    const next = await conn.nextRequest()
+    if ('none' in next) {
+      // A head that never completed gets a 408; an idle or vanished client gets nothing.
+      if (next.none === 'timeout' && next.partial) {
+        this.#clearRequest()
+        this.sendError(408)
+        this.wfile.flush()
+      }
+      return
+    }
+    if (!('head' in next)) {
+      this.#answerParseError(next)
+      return
+    }
+    this.#startRequest(next.head, next.body)
+    const { expectContinue, versionMajor, versionMinor } = next.head
+    // The request's version as numbers (CPython compares a tuple): 'HTTP/01.1' is 1.1 too.
+    if (expectContinue && this.protocolVersion >= 'HTTP/1.1' && versionMajor === 1 && versionMinor >= 1) {
+      if (!this.handleExpect100()) {
+        // The client was refused its 100 and may send the body anyway or never: either way
+        // the next bytes on this connection cannot be trusted to start a request.
+        this.closeConnection = true
+        this.wfile.flush()
+        return
+      }
+      this.wfile.flush()
+      this.wfile.interimSent()
+    }
+
+    const method = (this as unknown as Record<string, unknown>)[`do${this.command}`]
+    try {
+      if (typeof method !== 'function') {
+        this.sendError(501, `Unsupported method (${pyRepr(this.command)})`)
+      } else {
+        await (method as DoMethod).call(this)
+      }
+      this.wfile.flush()
+    } catch (error) {
+      this.#answerHandlerError(error)
+      return
+    }
+    if (this.requestVersion === 'HTTP/0.9') this.closeConnection = true
+    if (!this.closeConnection && !(await conn.drainBody())) this.closeConnection = true
+  }
+
+  #startRequest(head: RequestHead, body: RequestBody): void {
+    this.command = head.method
+    this.requestVersion = head.version
+    this.requestline = head.requestLine
+    this.headers = head.headers
+    this.rfile = body
+    // CPython (gh-87389): `//host/x` must not become an open redirect in subclasses.
+    this.path = head.target.startsWith('//') ? '/' + head.target.replace(/^\/+/, '') : head.target
+    // CPython's rule: keep-alive only when both sides speak HTTP/1.1, unless the client asks.
+    const http11 = this.protocolVersion >= 'HTTP/1.1'
+    const tokens = connectionTokens(head.headers.get('connection'))
+    this.closeConnection = !(http11 && head.versionMajor === 1 && head.versionMinor >= 1)
+    if (tokens.has('close')) this.closeConnection = true
+    else if (tokens.has('keep-alive') && http11) this.closeConnection = false
+    if (this.#shutdownRequested && !this.closeConnection) {
+      // A request that was already on its way when the server began to stop.
+      this.closeConnection = true
+      this.#announceClose = true
+    }
+  }
+
+  #answerParseError(error: HTTPParseError): void {
+    this.#clearRequest()
+    this.sendError(error.status, error.reason, error.explain)
+    this.wfile.flush()
+  }
+
+  /** No usable request (a parse error, a timed-out head): forget the previous one's fields. */
+  #clearRequest(): void {
+    this.command = ''
+    this.path = ''
+    this.requestline = ''
+    this.headers = new HeaderList()
+    // Unlike CPython, a bad request line still gets a real status line (never an HTTP/0.9 page).
+    this.requestVersion = this.protocolVersion
+  }
+
+  #answerHandlerError(error: unknown): void {
+    this.closeConnection = true
+    const code = isSimpleHTTPError(error) ? error.code : ''
+    if (code === 'SH_ERR_HANDLER_CONNECTION_CLOSED') return
+    if (this.wfile.started) {
+      // Part of a response is out; the only honest signal left is to cut the connection. A
+      // reset, not a FIN (CPython's close): after a FIN, a body delimited by the close would
+      // look complete to the client.
+      this.handleError(error)
+      this.connection.resetAndDestroy()
+      return
+    }
+    this.wfile.discardHead()
+    // The failed response's Content-Length/Transfer-Encoding must not shape the error page's.
+    this.#resetResponse()
+    this.closeConnection = true
+    if (code === 'SH_ERR_HANDLER_BODY_TIMEOUT') {
+      this.sendError(408)
+    } else if (code.startsWith('SH_ERR_PARSE_')) {
+      const parseError = error as HTTPParseError
+      this.sendError(parseError.status, parseError.reason, parseError.explain)
+    } else {
+      this.handleError(error)
+      this.sendError(500)
+    }
+    this.wfile.flush()
+  }
+
+  /**
+   * Answer `Expect: 100-continue` (CPython's `handle_expect_100`). Return false after sending a
+   * final response (say 417) to refuse the body.
+   */
+  handleExpect100(): boolean {
+    this.sendResponseOnly(100)
+    this.endHeaders()
+    this.wfile.flush()
+    return true
+  }
+
+  // ---- writing the response -----------------------------------------------------------------
+
+  /** Log the request, then add the status line, `Server` and `Date` (CPython's `send_response`). */
+  sendResponse(code: number, message?: string): void {
+    this.logRequest(code)
+    this.sendResponseOnly(code, message)
+    this.sendHeader('Server', this.versionString())
+    this.sendHeader('Date', this.dateTimeString())
+  }
+
+  /** Add only the status line (CPython's `send_response_only`). Nothing is sent for HTTP/0.9. */
+  sendResponseOnly(code: number, message?: string): void {
+    if (this.requestVersion === 'HTTP/0.9') return
+    const reason = safeReasonPhrase(message ?? this.responses[code]?.[0] ?? '')
+    if (code >= 200) this.#responseStatus = code
+    this.#headerLines.push(`${this.protocolVersion} ${code} ${reason}\r\n`)
+  }
+
+  /**
+   * Add a header line (CPython's `send_header`). `Connection: close` / `keep-alive` also set
+   * `closeConnection`. Throws on a name that is not a token or a value with CR, LF or NUL:
+   * response splitting is refused, never written.
+   */
+  sendHeader(keyword: string, value: string | number): void {
+    const text = String(value)
+    if (!TOKEN_RE.test(keyword) || UNSAFE_VALUE_RE.test(text)) {
+      throw new HandlerError(
+        'SH_ERR_HANDLER_INVALID_HEADER',
+        `refusing to send header ${pyRepr(keyword)}: ${pyRepr(text.slice(0, 64))} (names are tokens; values have no CR, LF, NUL or characters above U+00FF)`,
+      )
+    }
+    if (this.requestVersion !== 'HTTP/0.9') this.#headerLines.push(`${keyword}: ${text}\r\n`)
+    const name = keyword.toLowerCase()
+    if (name === 'connection') {
+      this.#sentConnection = true
+      const lower = text.toLowerCase()
+      if (lower === 'close') this.closeConnection = true
+      else if (lower === 'keep-alive') this.closeConnection = false
+    } else if (name === 'content-length') {
+      this.#sentLength = true
+    } else if (name === 'transfer-encoding') {
+      this.#sentChunked = true
+    }
+  }
+
+  /** Finish the header block (CPython's `end_headers`); it goes out with the first body write. */
+  endHeaders(): void {
+    if (this.requestVersion === 'HTTP/0.9') return
+    const status = this.#responseStatus
+    if (
+      status >= 200 &&
+      !this.closeConnection &&
+      !this.#sentLength &&
+      !this.#sentChunked &&
+      status !== 204 &&
+      status !== 205 &&
+      status !== 304 &&
+      this.command !== 'HEAD'
+    ) {
+      // Without a length the client can only find the end of this body by the connection
+      // closing; CPython would leave it waiting on a kept-alive socket.
+      this.#headerLines.push('Connection: close\r\n')
+      this.closeConnection = true
+    } else if (status >= 200 && this.#announceClose && this.closeConnection && !this.#sentConnection) {
+      this.#headerLines.push('Connection: close\r\n')
+    }
+    this.#headerLines.push('\r\n')
+    this.wfile.queueHead(this.#headerLines.join(''))
+    this.#headerLines = []
+  }
+
+  /** Send the header block now (CPython's `flush_headers`). */
+  flushHeaders(): void {
+    this.wfile.flush()
+  }
+
+  /**
+   * Send an error page and log it (CPython's `send_error`). `message` becomes the reason
+   * phrase; both it and `explain` are HTML-escaped. The connection closes afterwards. No body
+   * for HEAD, 1xx, 204, 205 or 304.
+   */
+  sendError(code: number, message?: string, explain?: string): void {
+    const [phrase, description] = this.responses[code] ?? ['???', '???']
+    const shortMessage = message ?? phrase
+    const longMessage = explain ?? description
+    this.logError('code %d, message %s', code, shortMessage)
+    this.sendResponse(code, shortMessage)
+    this.sendHeader('Connection', 'close')
+    let body: Buffer | undefined
+    if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
+      const page = mappingFormat(this.errorMessageFormat, {
+        code,
+        message: htmlEscape(shortMessage, false),
+        explain: htmlEscape(longMessage, false),
+      })
+      body = Buffer.from(page, 'utf8')
+      this.sendHeader('Content-Type', this.errorContentType)
+      this.sendHeader('Content-Length', String(body.length))
+    }
+    this.endHeaders()
+    if (this.command !== 'HEAD' && body !== undefined) {
+      // The socket takes it whole; the connection is closing, so nobody awaits back-pressure.
+      this.wfile.write(body).catch(() => undefined)
+    }
+  }
+
+  // ---- logging ------------------------------------------------------------------------------
+
+  /** Log an accepted request: `"GET / HTTP/1.1" 200 -` (CPython's `log_request`). */
+  logRequest(code: number | string = '-', size: number | string = '-'): void {
+    this.logMessage('"%s" %s %s', this.requestline, String(code), String(size))
+  }
+
+  /** Log an error; by default the same as `logMessage` (CPython's `log_error`). */
+  logError(format: string, ...args: unknown[]): void {
+    this.logMessage(format, ...args)
+  }
+
+  /**
+   * Write `client - - [date] message` to `logStream` (CPython's `log_message`), with control
+   * characters in the message escaped so a request cannot forge log lines.
+   */
+  logMessage(format: string, ...args: unknown[]): void {
+    const message = escapeLogText(percentFormat(format, args))
+    this.logStream.write(`${this.addressString()} - - [${this.logDateTimeString()}] ${message}\n`)
+  }
+
+  /**
+   * Report an exception a handler threw (CPython's `server.handle_error`): a framed block with
+   * the stack on `logStream`.
+   */
+  handleError(error: unknown): void {
+    const rule = '-'.repeat(40)
+    const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error)
+    const [host, port] = this.clientAddress
+    // Escaped line by line: a message that itself contains the text `\x0a` must not become a
+    // line break (log forgery) when the stack's own newlines are kept.
+    const lines = detail.split('\n').map(escapeLogText).join('\n')
+    this.logStream.write(
+      `${rule}\nException occurred during processing of request from (${pyRepr(host)}, ${port})\n${lines}\n${rule}\n`,
+    )
+  }
+
+  // ---- small helpers CPython exposes --------------------------------------------------------
+
+  /** `serverVersion + ' ' + sysVersion`: the `Server` header. */
+  versionString(): string {
+    return `${this.serverVersion} ${this.sysVersion}`
+  }
+
+  /** An IMF-fixdate for `timestampMs` (default: now), as the `Date` header. */
+  dateTimeString(timestampMs?: number): string {
+    return httpDate(timestampMs)
+  }
+
+  /** Local time as `25/Nov/2026 11:23:53`, for the log. */
+  logDateTimeString(): string {
+    return logDateTime(new Date())
+  }
+
+  /** The client's address for the log: its IP (CPython does no DNS lookup either). */
+  addressString(): string {
+    return this.clientAddress[0]
+  }
+
+  /** Before each request: closing is the default until the request line says otherwise (CPython). */
+  #resetResponse(): void {
+    this.closeConnection = true
+    this.#headerLines = []
+    this.#responseStatus = 0
+    this.#sentLength = false
+    this.#sentChunked = false
+    this.#sentConnection = false
+    this.#announceClose = false
+  }
+}
+
+function connectionTokens(value: string | undefined): Set<string> {
+  const tokens = new Set<string>()
+  if (value === undefined) return tokens
+  for (const token of value.split(',')) tokens.add(token.trim().toLowerCase())
+  return tokens
+}

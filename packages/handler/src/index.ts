@@ -1,0 +1,23 @@
+/**
+ * `@simplehttp/handler`: CPython's `BaseHTTPRequestHandler` for `node:net` sockets.
+ * @module
+ */
+
+// The handler
+export { BaseHTTPRequestHandler, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE } from './handler.js'
+export type { ClientAddress, LogStream, ServerInfo } from './handler.js'
+
+// Request body and response stream
+export { RequestBody } from './internal/body.js'
+export { ResponseWriter } from './internal/writer.js'
+
+// Status table
+export { RESPONSES } from './status.js'
+export type { ResponseTable } from './status.js'
+
+// Errors
+export { HANDLER_ERRORS, HandlerError } from './errors.js'
+export type { HandlerErrorCode } from './errors.js'
+
+// Helpers for subclasses that write CPython-compatible text
+export { escapeLogText, htmlEscape, httpDate } from './internal/format.js'

@@ -1,0 +1,279 @@
+/**
+ * One client connection: socket bytes go into the parser one request at a time, with timeouts
+ * and back-pressure. The handler class drives it; nothing here knows about responses.
+ * @module
+ */
+import type { Socket } from 'node:net'
+import {
+  RequestParser,
+  type HTTPParseError,
+  type HeaderList,
+  type ParserCallbacks,
+  type ParserOptions,
+  type RequestHead,
+} from '@simplehttp/parser'
+import { HandlerError } from '../errors.js'
+import { RequestBody } from './body.js'
+
+/** Timeouts in milliseconds. */
+export interface ConnectionTimeouts {
+  /** From the first byte of a request head (or from accept) to its end. */
+  headers: number
+  /** Idle time allowed between requests on a kept-alive connection. */
+  keepAlive: number
+  /** Longest wait for more body bytes while the handler is reading the body. */
+  body: number
+}
+
+/** Why the wait for the next request ended without one. */
+export type NoRequest = 'closed' | 'timeout' | 'shutdown'
+
+/** Body bytes buffered for the handler before the parser stops reading ahead. */
+const BODY_HIGH_WATER_MARK = 64 * 1024
+/** Unparsed socket bytes held before the socket is paused (while a handler is busy, say). */
+const INPUT_HIGH_WATER_MARK = 64 * 1024
+/** After the handler has answered, at most this many unread body bytes are read and dropped. */
+const DRAIN_LIMIT = 1024 * 1024
+/** How long a closing connection keeps reading what the client still sends (lingering close). */
+const LINGER_MS = 2000
+
+export class Connection implements ParserCallbacks {
+  readonly socket: Socket
+  readonly #parser: RequestParser
+  readonly #timeouts: ConnectionTimeouts
+
+  #pending: Buffer | undefined
+  #head: RequestHead | undefined
+  #body: RequestBody | undefined
+  #eof = false
+  #closed = false
+  #shuttingDown = false
+  #paused = false
+  #wake: (() => void) | undefined
+  #requestsSeen = 0
+
+  constructor(socket: Socket, timeouts: ConnectionTimeouts, parserOptions: ParserOptions) {
+    this.socket = socket
+    this.#timeouts = timeouts
+    this.#parser = new RequestParser(this, parserOptions)
+    // A client that half-closes after its request (`nc -N`, shutdown(SHUT_WR)) still reads the
+    // response, and CPython serves it; net.Server's default would end our side on its FIN.
+    socket.allowHalfOpen = true
+    socket.on('data', (chunk: Buffer) => {
+      this.#pending = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk])
+      // Nobody may be parsing right now (the handler is busy before reading its body, or a
+      // client pipelines ahead): stop reading rather than buffer whatever the client sends.
+      if (this.#pending.length >= INPUT_HIGH_WATER_MARK && !this.#paused) {
+        this.#paused = true
+        socket.pause()
+      }
+      this.#notify()
+    })
+    socket.on('end', () => {
+      this.#eof = true
+      this.#notify()
+    })
+    socket.on('close', () => {
+      this.#closed = true
+      this.#notify()
+    })
+    // A reset or broken pipe is this client's problem only; 'close' follows.
+    socket.on('error', () => undefined)
+  }
+
+  /** The socket is gone (closed, or destroyed). */
+  get closed(): boolean {
+    return this.#closed || this.socket.destroyed
+  }
+
+  // ---- parser callbacks: called synchronously from execute() --------------------------------
+
+  onHead(head: RequestHead): void {
+    this.#head = head
+    this.#body = new RequestBody(this, head.framing)
+    this.#parser.pause()
+  }
+
+  onBody(chunk: Buffer): void {
+    const body = this.#body
+    if (body === undefined) return
+    body.push(chunk)
+    if (body.buffered >= BODY_HIGH_WATER_MARK) this.#parser.pause()
+  }
+
+  onEnd(trailers: HeaderList | undefined): void {
+    this.#body?.end(trailers)
+    // Parse no further: the next request waits until this one has been answered.
+    this.#parser.pause()
+  }
+
+  // ---- what the handler asks for ------------------------------------------------------------
+
+  /**
+   * Wait for the next request head. Returns the head and its body reader, the parse error to
+   * answer with, or why there is none (client gone, idle or header timeout, server shutdown).
+   */
+  async nextRequest(): Promise<
+    { head: RequestHead; body: RequestBody } | HTTPParseError | { none: NoRequest; partial: boolean }
+  > {
+    this.#head = undefined
+    this.#body = undefined
+    const first = this.#requestsSeen === 0
+    let deadline = 0
+    for (;;) {
+      this.#feed()
+      const error = this.#parser.error
+      if (error !== undefined) return error
+      const head = this.#head as RequestHead | undefined
+      if (head !== undefined) {
+        this.#requestsSeen++
+        return { head, body: this.#body as unknown as RequestBody }
+      }
+      const partial = !this.#parser.idle
+      if (this.closed || this.#eof) return { none: 'closed', partial }
+      if (this.#shuttingDown && !partial) return { none: 'shutdown', partial }
+      let wait: number
+      if (partial || first) {
+        // Slowloris: the whole head must arrive within the headers timeout.
+        if (deadline === 0) deadline = Date.now() + this.#timeouts.headers
+        wait = deadline - Date.now()
+      } else {
+        wait = this.#timeouts.keepAlive
+      }
+      if (wait <= 0 || !(await this.#waitForInput(wait))) return { none: 'timeout', partial }
+    }
+  }
+
+  /** More body bytes for the current request: parse what is buffered, or wait for the client. */
+  async fillBody(): Promise<void> {
+    const body = this.#body
+    if (body === undefined || body.complete) return
+    const before = body.buffered
+    this.#feed()
+    const error = this.#parser.error
+    if (error !== undefined) throw error
+    if (hasMore(body, before)) return
+    if (this.closed || this.#eof) {
+      throw new HandlerError('SH_ERR_HANDLER_CONNECTION_CLOSED', 'the client closed the connection mid-body')
+    }
+    if (!(await this.#waitForInput(this.#timeouts.body))) {
+      throw new HandlerError(
+        'SH_ERR_HANDLER_BODY_TIMEOUT',
+        `no request body bytes for ${this.#timeouts.body} ms`,
+      )
+    }
+  }
+
+  /**
+   * After the response: read and drop the body the handler left unread, so it is never taken
+   * for the next request. Returns false when that is not worth it (too big, too slow, broken)
+   * and the connection must close instead.
+   */
+  async drainBody(): Promise<boolean> {
+    const body = this.#body
+    if (body === undefined) return true
+    const declared = this.#head?.contentLength ?? 0
+    // Reading a large declared remainder only to drop it costs more than a new connection.
+    if (!body.complete && declared - body.received > DRAIN_LIMIT) return false
+    body.discard()
+    try {
+      while (!hasMore(body, Infinity)) {
+        if (body.discarded > DRAIN_LIMIT) return false
+        await this.fillBody()
+      }
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** The server is stopping: an idle wait for the next request ends now (see nextRequest). */
+  shutdown(): void {
+    this.#shuttingDown = true
+    this.#notify()
+  }
+
+  /**
+   * Close after the last response has been queued: FIN first, keep reading (and dropping) what
+   * the client still sends for a moment so it receives the response rather than a reset.
+   */
+  close(): Promise<void> {
+    const socket = this.socket
+    if (this.closed) return Promise.resolve()
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined
+      // The linger clock starts once the response has left: started at end(), it would cut
+      // a response still queued for a slow reader (a handler need not await its writes).
+      socket.once('finish', () => {
+        timer = setTimeout(() => socket.destroy(), LINGER_MS)
+        timer.unref()
+      })
+      socket.once('close', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      this.#pending = undefined
+      socket.removeAllListeners('data')
+      socket.on('data', () => undefined)
+      this.#paused = false
+      socket.resume()
+      socket.end()
+    })
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  /** Run the parser over buffered bytes until it pauses; hold the socket while bytes wait. */
+  #feed(): void {
+    const pending = this.#pending
+    if (pending !== undefined && !this.#parser.finished) {
+      const consumed = this.#parser.execute(pending)
+      this.#pending = consumed < pending.length ? pending.subarray(consumed) : undefined
+    }
+    if (this.#parser.finished) this.#pending = undefined
+    const hold = this.#pending !== undefined
+    if (hold !== this.#paused && !this.closed) {
+      this.#paused = hold
+      if (hold) this.socket.pause()
+      else this.socket.resume()
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake
+    this.#wake = undefined
+    wake?.()
+  }
+
+  /** Resolve true when bytes, EOF or close arrive, false after `ms` of silence. */
+  #waitForInput(ms: number): Promise<boolean> {
+    // Not `#shuttingDown`: resolving at once would spin a caller that is still waiting for
+    // bytes (a body read, a half-received head) in a microtask loop that starves all I/O.
+    // shutdown() wakes the current wait instead, and nextRequest checks the flag itself.
+    if (this.#pending !== undefined || this.closed || this.#eof) {
+      return Promise.resolve(true)
+    }
+    if (this.#paused) {
+      this.#paused = false
+      this.socket.resume()
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined
+        resolve(false)
+      }, ms)
+      this.#wake = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+    })
+  }
+}
+
+/**
+ * Whether the body ended or grew past `before` bytes. A function, not an inline test, because
+ * the parser callbacks change the body behind TypeScript's narrowing.
+ */
+function hasMore(body: RequestBody, before: number): boolean {
+  return body.complete || body.buffered > before
+}

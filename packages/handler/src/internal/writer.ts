@@ -1,0 +1,115 @@
+/**
+ * `wfile`: the response stream. The status line and headers wait for the first body write, so
+ * head and body leave together in one writev (or the head alone when the handler is done).
+ * @module
+ */
+import type { Socket } from 'node:net'
+import { HandlerError } from '../errors.js'
+
+/**
+ * Where the response goes (CPython's `wfile`). `write` resolves when the socket can take more,
+ * so a handler that awaits it never buffers more than the socket's high-water mark.
+ *
+ * @example
+ * await this.wfile.write('hello\n')
+ */
+export class ResponseWriter {
+  readonly #socket: Socket
+  #head: string | undefined
+  #bytesWritten = 0
+  #drain: Promise<void> | undefined
+
+  constructor(socket: Socket) {
+    this.#socket = socket
+  }
+
+  /** Body bytes written so far (the head not included). */
+  get bytesWritten(): number {
+    return this.#bytesWritten
+  }
+
+  /** True once any part of the final response, head or body, has been handed to the socket. */
+  get started(): boolean {
+    return this.#started
+  }
+
+  #started = false
+
+  /** Write body bytes (a string is UTF-8). Rejects if the client has gone away. */
+  write(data: Uint8Array | string): Promise<void> {
+    const socket = this.#socket
+    if (socket.destroyed || socket.writableEnded) {
+      return Promise.reject(
+        new HandlerError('SH_ERR_HANDLER_CONNECTION_CLOSED', 'the client closed the connection'),
+      )
+    }
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+    this.#bytesWritten += bytes.length
+    this.#started = true
+    let ready: boolean
+    const head = this.#head
+    if (head !== undefined) {
+      this.#head = undefined
+      socket.cork()
+      socket.write(head, 'latin1')
+      ready = socket.write(bytes)
+      socket.uncork()
+    } else {
+      ready = socket.write(bytes)
+    }
+    return ready ? Promise.resolve() : this.#drained()
+  }
+
+  /** Send anything still held back (CPython's `wfile.flush()`). */
+  flush(): void {
+    const head = this.#head
+    if (head === undefined) return
+    this.#head = undefined
+    const socket = this.#socket
+    if (socket.destroyed || socket.writableEnded) return
+    this.#started = true
+    socket.write(head, 'latin1')
+  }
+
+  /** @internal A finished status line and header block, sent with the next write or flush. */
+  queueHead(head: string): void {
+    this.#head = this.#head === undefined ? head : this.#head + head
+  }
+
+  /**
+   * @internal What has gone out so far was an interim response (`100 Continue`): the final
+   * response has not started, so a failing handler can still be answered with a 500.
+   */
+  interimSent(): void {
+    if (this.#head === undefined && this.#bytesWritten === 0) this.#started = false
+  }
+
+  /** @internal Forget a head that was never sent (an error page replaces it). */
+  discardHead(): void {
+    this.#head = undefined
+  }
+
+  #drained(): Promise<void> {
+    const socket = this.#socket
+    // One wait shared by every write that finds the socket full: a handler that does not await
+    // its writes must not add three listeners per write.
+    this.#drain ??= new Promise((resolve, reject) => {
+      // 'finish' too: once the socket is ending, Node emits no 'drain', so a write that was
+      // queued before the connection closed would otherwise be reported as lost after it
+      // was in fact delivered.
+      const done = (): void => {
+        this.#drain = undefined
+        socket.off('drain', done)
+        socket.off('finish', done)
+        socket.off('close', done)
+        if (socket.destroyed && !socket.writableFinished) {
+          reject(new HandlerError('SH_ERR_HANDLER_CONNECTION_CLOSED', 'the client closed the connection'))
+        } else resolve()
+      }
+      socket.on('drain', done)
+      socket.on('finish', done)
+      socket.on('close', done)
+    })
+    return this.#drain
+  }
+}

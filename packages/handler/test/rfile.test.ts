@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto'
+import type { Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { BaseHTTPRequestHandler, type RequestBody } from '../src/index.js'
+import { closeAll, deferred, MemoryLog, parseResponses, RawClient, serve, sleep } from './helpers.js'
+
+afterEach(closeAll)
+
+/** A handler whose doPOST runs `readBody` and answers with the JSON it returns. */
+function reader(readBody: (rfile: RequestBody) => Promise<unknown>) {
+  return class Reader extends BaseHTTPRequestHandler {
+    override logStream = new MemoryLog()
+
+    async doPOST(): Promise<void> {
+      const body = Buffer.from(JSON.stringify(await readBody(this.rfile)))
+      this.sendResponse(200)
+      this.sendHeader('Content-Length', body.length)
+      this.endHeaders()
+      await this.wfile.write(body)
+    }
+  }
+}
+
+/** POST `body` (sent in `pieces`, paced) and return the JSON the handler answered with. */
+async function post(readBody: (rfile: RequestBody) => Promise<unknown>, head: string, pieces: string[]): Promise<unknown> {
+  const { port } = await serve(reader(readBody))
+  const client = await RawClient.connect(port)
+  await client.send(head)
+  for (const piece of pieces) {
+    await sleep(10)
+    await client.send(piece)
+  }
+  await client.untilClosed()
+  const [response] = parseResponses(client.data, [], true)
+  expect(response?.status).toBe(200)
+  return JSON.parse(response?.body.toString() ?? '') as unknown
+}
+
+const strings = (buffers: Buffer[]): string[] => buffers.map((b) => b.toString('latin1'))
+
+describe('rfile', () => {
+  it('reads n bytes with read(n), the rest with read(), then an empty buffer', async () => {
+    const result = await post(
+      async (rfile) => strings([await rfile.read(5), await rfile.read(1), await rfile.read(), await rfile.read()]),
+      'POST / HTTP/1.0\r\nContent-Length: 11\r\n\r\n',
+      ['hel', 'lo wor', 'ld'],
+    )
+    expect(result).toEqual(['hello', ' ', 'world', ''])
+  })
+
+  it('reads lines with readline, the last one without a newline', async () => {
+    const result = await post(
+      async (rfile) => strings([await rfile.readline(), await rfile.readline(), await rfile.readline(), await rfile.readline()]),
+      'POST / HTTP/1.0\r\nContent-Length: 16\r\n\r\n',
+      ['line1\nli', 'ne2\nrest'],
+    )
+    expect(result).toEqual(['line1\n', 'line2\n', 'rest', ''])
+  })
+
+  it('stops readline at its limit', async () => {
+    const result = await post(
+      async (rfile) => strings([await rfile.readline(4), await rfile.readline(4), await rfile.readline()]),
+      'POST / HTTP/1.0\r\nContent-Length: 9\r\n\r\n',
+      ['abcdef\ngh'],
+    )
+    expect(result).toEqual(['abcd', 'ef\n', 'gh'])
+  })
+
+  it('yields the body chunk by chunk with for await', async () => {
+    const result = await post(
+      async (rfile) => {
+        const chunks: string[] = []
+        for await (const chunk of rfile) chunks.push(chunk.toString('latin1'))
+        return chunks.join('')
+      },
+      'POST / HTTP/1.0\r\nContent-Length: 12\r\n\r\n',
+      ['first', '-sec', 'ond'],
+    )
+    expect(result).toBe('first-second')
+  })
+
+  it('decodes a chunked body and keeps its trailers', async () => {
+    const result = await post(
+      async (rfile) => [(await rfile.read()).toString('latin1'), rfile.trailers?.get('x-checksum')],
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+      ['4;ext=1\r\nWiki\r\n', '5\r\npedia\r\n', 'e\r\n in\r\n\r\nchunks.\r\n', '0\r\nX-Checksum: abc\r\n\r\n'],
+    )
+    expect(result).toEqual(['Wikipedia in\r\n\r\nchunks.', 'abc'])
+  })
+
+  it('streams a 10 MiB upload through for await in many chunks', async () => {
+    const size = 10 * 1024 * 1024
+    const upload = Buffer.alloc(size)
+    for (let i = 0; i < size; i += 4) upload.writeUInt32LE((i * 2654435761) >>> 0, i)
+    const result = await post(
+      async (rfile) => {
+        const hash = createHash('sha256')
+        let chunks = 0
+        let largest = 0
+        let total = 0
+        for await (const chunk of rfile) {
+          chunks++
+          total += chunk.length
+          largest = Math.max(largest, chunk.length)
+          hash.update(chunk)
+        }
+        return { chunks, largest, total, sha256: hash.digest('hex') }
+      },
+      `POST / HTTP/1.0\r\nContent-Length: ${size}\r\n\r\n`,
+      [upload.toString('latin1')],
+    )
+    expect(result).toMatchObject({ total: size, sha256: createHash('sha256').update(upload).digest('hex') })
+    const { chunks, largest } = result as { chunks: number; largest: number }
+    expect(chunks).toBeGreaterThan(10)
+    expect(largest).toBeLessThan(size / 4)
+  })
+
+  it('stops reading from the socket while the handler has not asked for the body yet', async () => {
+    const size = 16 * 1024 * 1024
+    const gate = deferred()
+    const started = deferred()
+    let serverSocket: Socket | undefined
+    class Busy extends reader(async (rfile) => {
+      started.resolve()
+      await gate.promise
+      let total = 0
+      for await (const chunk of rfile) total += chunk.length
+      return total
+    }) {}
+    const { port } = await serve(Busy, {
+      onSocket: (socket) => {
+        serverSocket = socket
+      },
+    })
+    const client = await RawClient.connect(port)
+    // The head alone first: the parser has nothing left over, so the socket keeps flowing.
+    await client.send(`POST / HTTP/1.0\r\nContent-Length: ${size}\r\n\r\n`)
+    await started.promise
+    const sent = client.send(Buffer.alloc(size, 'u'))
+    // Give the client time to push as much as the server would take in.
+    await sleep(300)
+    expect(serverSocket?.bytesRead).toBeLessThan(1024 * 1024)
+    gate.resolve()
+    await sent
+    await client.untilClosed()
+    expect(parseResponses(client.data, [], true)[0]?.body.toString()).toBe(String(size))
+  })
+})
+
+describe('rfile errors', () => {
+  it("rejects with the parser's error on a malformed chunk, which answers 400", async () => {
+    const failure = deferred<unknown>()
+    const { port } = await serve(
+      reader(async (rfile) => {
+        try {
+          return await rfile.read()
+        } catch (error) {
+          failure.resolve(error)
+          throw error
+        }
+      }),
+    )
+    const client = await RawClient.connect(port)
+    await client.send('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n')
+    await client.untilClosed()
+    expect(await failure.promise).toMatchObject({ code: 'SH_ERR_PARSE_INVALID_CHUNK_SIZE', status: 400 })
+    expect(parseResponses(client.data, [], true).map((r) => [r.status, r.header('Connection')])).toEqual([[400, 'close']])
+  })
+})

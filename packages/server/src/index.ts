@@ -1,0 +1,17 @@
+/**
+ * `@simplehttp/server`: CPython's `HTTPServer` for Node. The socket server: it listens (IPv4,
+ * IPv6 dual-stack, TLS, worker processes), tracks connections, stops gracefully, and hands each
+ * connection to a handler class. It knows sockets, not HTTP.
+ * @module
+ */
+
+// The server
+export { HTTPServer } from './server.js'
+export type { HTTPServerOptions, ListenAddress, ServerAddress, TLSOptions } from './types.js'
+
+// The handler contract
+export type { ClientAddress, ConnectionHandler, RequestHandlerClass } from './types.js'
+
+// Errors
+export { SERVER_ERRORS, ServerError, isSimpleHTTPError } from './errors.js'
+export type { ServerErrorCode } from './errors.js'

@@ -1,0 +1,98 @@
+/**
+ * The shapes `HTTPServer` works with. The handler contract is structural on purpose: the
+ * handler package satisfies it without importing this one (shared/DESIGN.md, "dependency
+ * direction").
+ * @module
+ */
+import type { Socket } from 'node:net'
+import type { HTTPServer } from './server.js'
+
+/** The peer of a connection, as `[host, port]` (CPython's `client_address`). */
+export type ClientAddress = readonly [host: string, port: number]
+
+/** Where a server listens, as `[host, port]` (CPython's `server_address`). */
+export type ServerAddress = readonly [host: string, port: number]
+
+/** The address to listen on, the first argument of `new HTTPServer(...)`. */
+export interface ListenAddress {
+  /**
+   * A host name or IP address. Default `'::'`: every interface, IPv4 and IPv6 (dual-stack, as
+   * `python -m http.server` binds), falling back to `'0.0.0.0'` on a machine without IPv6.
+   * `''` means the same. `'0.0.0.0'` is IPv4 only.
+   */
+  readonly host?: string | undefined
+  /** The TCP port, an integer from 0 to 65535; 0 lets the system choose (see `serverPort`). */
+  readonly port: number
+}
+
+/**
+ * One object per accepted connection, like CPython's `BaseRequestHandler(request,
+ * client_address, server)`.
+ */
+export interface ConnectionHandler {
+  /**
+   * Serve the connection until it is done; the server awaits it, then ends the socket (CPython's
+   * `shutdown_request`). Must not reject for client errors, but if it does the server logs
+   * nothing to the console, destroys the socket and carries on.
+   */
+  handle(): Promise<void>
+  /**
+   * The server is stopping: finish the request in flight, then close; close at once if idle
+   * between requests. Optional: without it, the connection gets the grace period and is then
+   * destroyed.
+   */
+  shutdown?(): void
+}
+
+/** A class whose instances handle one connection each (CPython's `RequestHandlerClass`). */
+export type RequestHandlerClass<S = HTTPServer> = new (
+  socket: Socket,
+  clientAddress: ClientAddress,
+  server: S,
+) => ConnectionHandler
+
+/** Certificate settings for HTTPS, CPython 3.14's `HTTPSServer(certfile, keyfile, password)`. */
+export interface TLSOptions {
+  /** Path of a PEM certificate chain (CPython's `certfile`). Give this or `cert`. */
+  readonly certFile?: string | undefined
+  /** Path of the PEM private key (CPython's `keyfile`). Default: the key is read from the certificate file. */
+  readonly keyFile?: string | undefined
+  /** The PEM certificate chain itself, instead of `certFile`. */
+  readonly cert?: string | Buffer | undefined
+  /** The PEM private key itself, instead of `keyFile`. Default: taken from the certificate. */
+  readonly key?: string | Buffer | undefined
+  /** The password of an encrypted private key (CPython's `password`). Default: none. */
+  readonly password?: string | undefined
+}
+
+/** Options for `new HTTPServer(address, HandlerClass, options)`. */
+export interface HTTPServerOptions {
+  /** Serve HTTPS with this certificate; ALPN offers `http/1.1`. Default: none, plain HTTP. */
+  readonly tls?: TLSOptions | undefined
+  /**
+   * Worker processes that share the port through `node:cluster`, for more CPU cores (Python's
+   * `ThreadingHTTPServer` gets concurrency from threads; Node is concurrent already). The
+   * primary forks them and they re-run the same script. Default `0`: serve in this process.
+   */
+  readonly workers?: number | undefined
+  /** Open connections this process serves at once; the next ones are closed on accept. Default `1024`. */
+  readonly maxConnections?: number | undefined
+  /**
+   * ms a client may take to send a request head. Default `30000`. Read by the handler; the server
+   * only uses the largest of the three timeouts as a backstop for a completely silent socket.
+   */
+  readonly headersTimeout?: number | undefined
+  /** ms a kept-alive connection may sit idle between requests. Default `5000`. Read by the handler. */
+  readonly keepAliveTimeout?: number | undefined
+  /** ms to wait for more request body bytes. Default `30000`. Read by the handler. */
+  readonly bodyTimeout?: number | undefined
+  /** ms `shutdown()` waits for requests in flight before it destroys their connections. Default `5000`. */
+  readonly gracePeriod?: number | undefined
+  /** The listen queue length (CPython's `request_queue_size`, which is 5). Default `511`, Node's. */
+  readonly backlog?: number | undefined
+  /**
+   * Called when a handler throws or rejects, after its socket is destroyed (CPython's
+   * `handle_error`, which prints a traceback). Default: nothing is printed.
+   */
+  readonly onError?: ((error: unknown, clientAddress: ClientAddress) => void) | undefined
+}

@@ -1,0 +1,40 @@
+/**
+ * Errors raised by `@simplehttp/static`. Requests that cannot be served are answered (404, 400,
+ * 412, 416), never thrown; these codes are for misuse and for responses that had to be cut.
+ * @module
+ */
+
+/** Every `@simplehttp/static` error code and what it means. */
+export const STATIC_ERRORS = {
+  /** An option passed to `serveStatic()` or `SimpleHTTPRequestHandler.withOptions()` has the wrong type or value. */
+  SH_ERR_STATIC_INVALID_OPTION: 'invalid option',
+  /** A file shrank while it was being sent: fewer bytes remain than the `Content-Length` announced, so the connection is cut. */
+  SH_ERR_STATIC_FILE_CHANGED: 'file changed while being sent',
+  /** The `node:http` response closed (client gone) before the body was written. */
+  SH_ERR_STATIC_RESPONSE_CLOSED: 'response closed',
+} as const
+
+/** One of the codes in {@link STATIC_ERRORS}. */
+export type StaticErrorCode = keyof typeof STATIC_ERRORS
+
+const kSimpleHTTPError: unique symbol = Symbol.for('simplehttp.error') as never
+
+/** An error from `@simplehttp/static`; check `code` (or `isSimpleHTTPError`), not `instanceof`. */
+export class StaticError extends Error {
+  override readonly name = 'StaticError'
+  readonly code: StaticErrorCode
+  readonly [kSimpleHTTPError] = true
+
+  constructor(code: StaticErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** The `code` of a `@simplehttp/*` error, or `undefined` for anything else. */
+export function simpleHTTPErrorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error == null) return undefined
+  if ((error as Record<symbol, unknown>)[kSimpleHTTPError] !== true) return undefined
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' ? code : undefined
+}

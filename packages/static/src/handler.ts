@@ -1,0 +1,188 @@
+/**
+ * `SimpleHTTPRequestHandler`: CPython's file-serving handler on `@simplehttp/handler`. A thin
+ * adapter: the core plans each answer, this class writes it with `sendResponse`/`sendHeader`/
+ * `wfile` and keeps CPython's methods as the places to override.
+ * @module
+ */
+import { BaseHTTPRequestHandler } from '@simplehttp/handler'
+import { simpleHTTPErrorCode } from './errors.js'
+import type { BodyWriter, ResponseBody } from './internal/body.js'
+import { StaticCore, sharedCore, type StaticHooks, type StaticPlan } from './internal/core.js'
+import { EXTENSIONS_MAP, guessType } from './internal/mime.js'
+import { translatePath } from './internal/url-path.js'
+import { INDEX_PAGES, resolveDirectory, resolveOptions, type HandlerOptions, type HeaderPair } from './options.js'
+
+/**
+ * CPython's `http.server.SimpleHTTPRequestHandler`: serves files and directory listings from
+ * `directory` for GET and HEAD, with CPython's headers, listing HTML and error pages — plus
+ * ranges, ETags, precompressed siblings, and no path outside the root.
+ *
+ * Configure it like CPython: subclass and set fields, or use {@link SimpleHTTPRequestHandler.withOptions}
+ * (the counterpart of `functools.partial(SimpleHTTPRequestHandler, directory=...)`).
+ *
+ * @example
+ * import { HTTPServer } from '@simplehttp/server'
+ * const Handler = SimpleHTTPRequestHandler.withOptions({ directory: 'public' })
+ * const server = new HTTPServer({ host: '127.0.0.1', port: 8000 }, Handler)
+ * await server.listen()
+ */
+export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
+  /** CPython's `server_version`. */
+  override serverVersion = 'SimpleHTTP/0.6'
+  /** The root served (CPython's `directory`). Default: `process.cwd()` when the handler is created. */
+  directory: string = process.cwd()
+  /** Files tried, in order, for a directory (CPython's `index_pages`). */
+  indexPages: readonly string[] = INDEX_PAGES
+  /** Extension → type overrides consulted first by `guessType` (CPython's `extensions_map`). */
+  extensionsMap: Readonly<Record<string, string>> = EXTENSIONS_MAP
+  /** Follow symlinks that leave the root. Default `false` (see `StaticOptions.followSymlinks`). */
+  followSymlinks = false
+  /** Serve and list dotfiles. Default `false` (see `StaticOptions.dotfiles`). */
+  dotfiles = false
+  /** Send `file.br` / `file.gz` when accepted. Default `false` (see `StaticOptions.precompressed`). */
+  precompressed = false
+  /** Headers added after CPython's on successful responses. Default `[]`. */
+  extraHeaders: readonly HeaderPair[] = []
+
+  #core: StaticCore | undefined
+  #hooks: StaticHooks | undefined
+
+  /**
+   * A subclass with these settings baked in: the counterpart of CPython's
+   * `functools.partial(SimpleHTTPRequestHandler, directory=...)`. Options are checked now
+   * (throws `SH_ERR_STATIC_INVALID_OPTION`); a relative `directory` is resolved now.
+   *
+   * @example
+   * const Handler = SimpleHTTPRequestHandler.withOptions({ directory: '/srv/www', precompressed: true })
+   */
+  static withOptions<T extends typeof SimpleHTTPRequestHandler>(this: T, options: HandlerOptions): T {
+    const resolved = resolveOptions(options)
+    const directory = resolveDirectory(options.directory)
+    const Base = this as typeof SimpleHTTPRequestHandler
+    // Set in the constructor, after the base class's field initializers: options not given keep
+    // whatever the class being configured says.
+    class Configured extends Base {
+      constructor(...args: ConstructorParameters<typeof BaseHTTPRequestHandler>) {
+        super(...args)
+        if (directory !== undefined) this.directory = directory
+        if (options.followSymlinks !== undefined) this.followSymlinks = resolved.followSymlinks
+        if (options.dotfiles !== undefined) this.dotfiles = resolved.dotfiles
+        if (options.precompressed !== undefined) this.precompressed = resolved.precompressed
+        if (options.extraHeaders !== undefined) this.extraHeaders = resolved.extraHeaders
+        if (options.indexPages !== undefined) this.indexPages = resolved.indexPages
+      }
+    }
+    Object.defineProperty(Configured, 'name', { value: Base.name })
+    return Configured as unknown as T
+  }
+
+  // ---- CPython's request methods ----------------------------------------------------------
+
+  /** Serve a GET request (CPython's `do_GET`). */
+  async doGET(): Promise<void> {
+    const body = await this.sendHead()
+    if (body === undefined) return
+    try {
+      await this.copyFile(body, this.wfile)
+    } catch (error) {
+      if (simpleHTTPErrorCode(error) !== 'SH_ERR_STATIC_FILE_CHANGED') throw error
+      // The length is promised: the only honest end of a body that cannot be completed is a cut.
+      this.logError('%s', (error as Error).message)
+      this.closeConnection = true
+      this.connection.destroy()
+    } finally {
+      await body.close()
+    }
+  }
+
+  /** Serve a HEAD request: the same head as GET, no body (CPython's `do_HEAD`). */
+  async doHEAD(): Promise<void> {
+    const body = await this.sendHead()
+    await body?.close()
+  }
+
+  /**
+   * Send the status line and headers for the current request and return the body to write, or
+   * `undefined` when there is none (errors, redirects, 304, HEAD). The caller closes the body.
+   * CPython's `send_head`.
+   */
+  async sendHead(): Promise<ResponseBody | undefined> {
+    const plan = await this.#staticCore().plan(
+      { method: this.command === 'HEAD' ? 'HEAD' : 'GET', target: this.path, headers: this.headers },
+      this.#staticHooks(),
+    )
+    if (plan.kind === 'listing') return this.listDirectory(plan.path)
+    return this.#send(plan)
+  }
+
+  /**
+   * Send the listing of the directory at `path` (a file-system path) and return its body, or
+   * send `404 No permission to list directory` and return `undefined` (CPython's `list_directory`).
+   * The title is the request path.
+   */
+  async listDirectory(path: string): Promise<ResponseBody | undefined> {
+    return this.#send(await this.#staticCore().listDirectory(path, this.path))
+  }
+
+  /**
+   * Map a request path to a file-system path under `directory` with CPython's algorithm: query
+   * and fragment dropped, percent-decoded, `.`/`..` resolved, components that are not plain
+   * names skipped (CPython's `translate_path`). Requests are checked more strictly before this
+   * is called: climbing `..`, backslashes, drive letters and bad escapes are refused.
+   */
+  translatePath(path: string): string {
+    return translatePath(this.directory, path)
+  }
+
+  /** The `Content-type` for a file: `extensionsMap`, then the MIME database (CPython's `guess_type`). */
+  guessType(path: string): string {
+    return guessType(path, this.extensionsMap)
+  }
+
+  /** Write `source` to `outputFile` with back-pressure (CPython's `copyfile`). */
+  copyFile(source: ResponseBody, outputFile: BodyWriter): Promise<void> {
+    return source.writeTo(outputFile)
+  }
+
+  // ---- the adapter --------------------------------------------------------------------------
+
+  #send(plan: StaticPlan): ResponseBody | undefined {
+    if (plan.kind === 'listing') throw new Error('a listing plan is answered by listDirectory()')
+    if (plan.kind === 'refuse') {
+      this.sendError(plan.status, plan.message, plan.explain)
+      return undefined
+    }
+    this.sendResponse(plan.status)
+    for (const [name, value] of plan.headers) this.sendHeader(name, value)
+    this.endHeaders()
+    return plan.body
+  }
+
+  #staticCore(): StaticCore {
+    if (this.#core !== undefined) return this.#core
+    const directory = this.directory
+    const settings = {
+      followSymlinks: this.followSymlinks,
+      dotfiles: this.dotfiles,
+      precompressed: this.precompressed,
+      extraHeaders: this.extraHeaders,
+      indexPages: this.indexPages,
+    }
+    const key = JSON.stringify([directory, settings])
+    this.#core = sharedCore(key, () => new StaticCore(directory, resolveOptions(settings)))
+    return this.#core
+  }
+
+  /** Overridden `translatePath`/`guessType` are honoured; the defaults take the core's fast path. */
+  #staticHooks(): StaticHooks {
+    if (this.#hooks !== undefined) return this.#hooks
+    const proto = SimpleHTTPRequestHandler.prototype
+    const customTranslate = this.translatePath !== proto.translatePath
+    const customType = this.guessType !== proto.guessType || this.extensionsMap !== EXTENSIONS_MAP
+    this.#hooks = {
+      translatePath: customTranslate ? (target) => this.translatePath(target) : undefined,
+      guessType: customType ? (p) => this.guessType(p) : undefined,
+    }
+    return this.#hooks
+  }
+}

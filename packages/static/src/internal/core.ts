@@ -1,0 +1,615 @@
+/**
+ * The core: request in, response plan out. Path checks, lookup and containment, index pages,
+ * precompressed siblings, conditional and range requests, listings, caching. It knows nothing
+ * about sockets or `node:http`; the two adapters (`SimpleHTTPRequestHandler`, `serveStatic`)
+ * only turn a plan into bytes on their kind of connection.
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { realpathSync, statSync, type Stats } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
+import path from 'node:path'
+import type { HeaderPair, ResolvedOptions } from '../options.js'
+import { ResponseBody } from './body.js'
+import {
+  chooseEncoding,
+  evaluatePreconditions,
+  ifRangeMatches,
+  type Encoding,
+  type RequestHeaders,
+  type Validators,
+} from './conditional.js'
+import { cacheTuning, fileCache, type FileEntry } from './file-cache.js'
+import { listItems, renderListing } from './listing.js'
+import { guessType } from './mime.js'
+import { parseRange, type ByteRange, type RangeDecision } from './range.js'
+import { checkUrlPath, fromWire, redirectLocation, splitTarget, translatePath, unquote, type PathRefusal } from './url-path.js'
+
+/** One GET or HEAD, as the core needs it. */
+export interface StaticRequest {
+  readonly method: 'GET' | 'HEAD'
+  /** The request-target that locates the file (`/a/b.txt?x`). */
+  readonly target: string
+  /**
+   * The target as the client sent it, when a framework rewrote `target` (Express's
+   * `originalUrl` under a mount path): the redirect and the listing title use it. Default `target`.
+   */
+  readonly publicTarget?: string
+  readonly headers: RequestHeaders
+}
+
+/** Subclass overrides the core calls instead of its own defaults (CPython's extension points). */
+export interface StaticHooks {
+  /** `translatePath(target)`: request-target → file-system path. */
+  readonly translatePath?: ((target: string) => string) | undefined
+  /** `guessType(path)`: file-system path → `Content-type`. */
+  readonly guessType?: ((path: string) => string) | undefined
+}
+
+/** Why a request was refused. */
+export type RefusalReason =
+  | PathRefusal
+  | 'missing'
+  | 'outside-root'
+  | 'not-a-file'
+  | 'trailing-slash'
+  | 'precondition-failed'
+  | 'cannot-list'
+
+/** What to answer. */
+export type StaticPlan =
+  /** Send this status and these headers (after `Server` and `Date`), then the body if any. */
+  | {
+      readonly kind: 'send'
+      readonly status: 200 | 206 | 301 | 304 | 416
+      readonly headers: readonly HeaderPair[]
+      readonly body: ResponseBody | undefined
+    }
+  /** Answer with an error page (CPython's `send_error(status, message, explain)`). */
+  | {
+      readonly kind: 'refuse'
+      readonly status: 400 | 404 | 412
+      readonly message: string | undefined
+      readonly explain: string | undefined
+      readonly reason: RefusalReason
+    }
+  /** A directory without an index page: the adapter calls its `listDirectory(path)`. */
+  | { readonly kind: 'listing'; readonly path: string }
+
+/** The path check, plus the file-system path it leads to. */
+type CheckedPath =
+  | { readonly ok: true; readonly fsPath: string; readonly trailingSlash: boolean }
+  | { readonly ok: false; readonly status: 400 | 404; readonly reason: PathRefusal }
+
+type Lookup = { readonly found: true; readonly entry: FileEntry } | { readonly found: false; readonly reason: RefusalReason }
+
+/** The representation chosen for a file: itself or a precompressed sibling. */
+interface Variant {
+  readonly fsPath: string
+  readonly entry: FileEntry
+  readonly encoding: Encoding | undefined
+}
+
+/** The framing of a multi-range response. */
+interface Multipart {
+  readonly boundary: string
+  /** Each part's delimiter and head, in range order. */
+  readonly heads: readonly Buffer[]
+  /** The closing delimiter. */
+  readonly tail: Buffer
+  /** Bytes of the whole multipart body. */
+  readonly length: number
+}
+
+/** A 200/206 whose body still has to be produced. */
+interface BodyPlan {
+  readonly status: 200 | 206
+  readonly headers: readonly HeaderPair[]
+  readonly ranges: readonly ByteRange[] | undefined
+  readonly multipart: Multipart | undefined
+}
+
+interface CachedListing {
+  readonly dev: number
+  readonly ino: number
+  readonly mtimeMs: number
+  readonly ctimeMs: number
+  readonly lines: string
+}
+
+const STAT_OPTIONS = { throwIfNoEntry: false } as const
+const RETRY: unique symbol = Symbol('retry')
+const MAX_ATTEMPTS = 3
+const PATH_CACHE_LIMIT = 4096
+const LISTING_CACHE_LIMIT = 256
+
+const NOT_FOUND = 'File not found'
+const NO_LISTING = 'No permission to list directory'
+
+function refuse(status: 400 | 404 | 412, reason: RefusalReason): StaticPlan {
+  if (status === 400) {
+    return {
+      kind: 'refuse',
+      status,
+      message: undefined,
+      explain: 'The request path is not valid percent-encoded UTF-8, or contains a NUL byte',
+      reason,
+    }
+  }
+  return { kind: 'refuse', status, message: status === 404 ? NOT_FOUND : undefined, explain: undefined, reason }
+}
+
+/** STYLE §3: containment by `path.relative`, never by string prefix (`/www/public2` is not in `/www/public`). */
+export function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate)
+  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel))
+}
+
+/** A path ends with `/`, `%2f` or `%2F` (CPython's test for "already a directory URL"). */
+function endsWithSlash(urlPath: string): boolean {
+  if (urlPath.endsWith('/')) return true
+  const tail = urlPath.slice(-3)
+  return tail === '%2f' || tail === '%2F'
+}
+
+/** One root and its options. Cheap to create; the file cache behind it is process-wide. */
+export class StaticCore {
+  /** The root, absolute. */
+  readonly root: string
+  readonly options: ResolvedOptions
+  #realRoot: string | undefined
+  readonly #paths = new Map<string, CheckedPath>()
+  readonly #listings = new Map<string, CachedListing>()
+
+  constructor(root: string, options: ResolvedOptions) {
+    this.root = path.resolve(root)
+    this.options = options
+  }
+
+  /** CPython's `translate_path` against this root. */
+  translatePath(target: string): string {
+    return translatePath(this.root, target)
+  }
+
+  /** Plan the answer to a GET or HEAD. Rejects only on unexpected I/O errors. */
+  async plan(request: StaticRequest, hooks?: StaticHooks): Promise<StaticPlan> {
+    for (let attempt = 1; ; attempt++) {
+      const plan = await this.#planOnce(request, hooks, attempt === MAX_ATTEMPTS)
+      if (plan !== RETRY) return plan
+    }
+  }
+
+  async #planOnce(request: StaticRequest, hooks: StaticHooks | undefined, last: boolean): Promise<StaticPlan | typeof RETRY> {
+    const parts = splitTarget(request.target)
+    const checked = this.#check(parts.path)
+    if (!checked.ok) return refuse(checked.status, checked.reason)
+    let fsPath = checked.fsPath
+    let trailingSlash = checked.trailingSlash
+    const translate = hooks?.translatePath
+    if (translate !== undefined) {
+      fsPath = translate(request.target)
+      if (fsPath.endsWith('/') || fsPath.endsWith(path.sep)) trailingSlash = true
+    }
+    const found = this.#lookup(fsPath)
+    if (!found.found) return refuse(404, found.reason)
+    let entry = found.entry
+    let filePath = fsPath
+    if (entry.kind === 'directory') {
+      const visible = request.publicTarget === undefined ? parts : splitTarget(request.publicTarget)
+      if (!endsWithSlash(visible.path)) {
+        // CPython: redirect the browser to the directory URL, as Apache does.
+        return {
+          kind: 'send',
+          status: 301,
+          headers: [['Location', redirectLocation(visible)], ['Content-Length', '0'], ...this.options.extraHeaders],
+          body: undefined,
+        }
+      }
+      let index: FileEntry | undefined
+      for (const name of this.options.indexPages) {
+        const candidate = path.join(fsPath, name)
+        const result = this.#lookup(candidate)
+        if (result.found && result.entry.kind === 'file') {
+          index = result.entry
+          filePath = candidate
+          break
+        }
+      }
+      if (index === undefined) return { kind: 'listing', path: fsPath }
+      entry = index
+    } else if (trailingSlash) {
+      // CPython (bpo-17324): `/file.txt/` is not the file.
+      return refuse(404, 'trailing-slash')
+    }
+    // FIFOs, sockets and devices: reading a FIFO would hang the response (CPython opens them).
+    if (entry.kind !== 'file') return refuse(404, 'not-a-file')
+
+    const type = hooks?.guessType !== undefined ? hooks.guessType(filePath) : guessType(filePath)
+    let variant: Variant = { fsPath: filePath, entry, encoding: undefined }
+    let vary = false
+    if (this.options.precompressed && !filePath.endsWith('.br') && !filePath.endsWith('.gz')) {
+      const br = this.#sibling(filePath + '.br')
+      const gzip = this.#sibling(filePath + '.gz')
+      if (br !== undefined || gzip !== undefined) {
+        // The answer depends on Accept-Encoding whichever file is sent: caches must know.
+        vary = true
+        const chosen = chooseEncoding(request.headers.get('accept-encoding'), br !== undefined, gzip !== undefined)
+        if (chosen === 'br' && br !== undefined) variant = { fsPath: filePath + '.br', entry: br, encoding: 'br' }
+        else if (chosen === 'gzip' && gzip !== undefined) variant = { fsPath: filePath + '.gz', entry: gzip, encoding: 'gzip' }
+      }
+    }
+    return this.#respond(request, variant, type, vary, last)
+  }
+
+  /** Conditionals, ranges, headers, and the body (from the cache, or read/opened now). */
+  async #respond(
+    request: StaticRequest,
+    variant: Variant,
+    type: string,
+    vary: boolean,
+    last: boolean,
+  ): Promise<StaticPlan | typeof RETRY> {
+    let decided = this.#decide(request, variant, type, vary)
+    if (!('ranges' in decided)) return decided
+    if (request.method === 'HEAD') return { kind: 'send', status: decided.status, headers: decided.headers, body: undefined }
+    const cached = variant.entry.body
+    if (cached !== undefined) return { kind: 'send', status: decided.status, headers: decided.headers, body: memoryBody(cached, decided) }
+
+    const opened = await this.#open(variant, last)
+    if (opened === RETRY) return RETRY
+    if (opened === undefined) return refuse(404, 'missing')
+    if (opened.entry !== variant.entry) {
+      // Changed since the stat: decide again on what was actually opened.
+      variant = { ...variant, entry: opened.entry }
+      decided = this.#decide(request, variant, type, vary)
+      if (!('ranges' in decided)) {
+        await opened.file?.close()
+        return decided
+      }
+    }
+    if (opened.content !== undefined) {
+      return { kind: 'send', status: decided.status, headers: decided.headers, body: memoryBody(opened.content, decided) }
+    }
+    return {
+      kind: 'send',
+      status: decided.status,
+      headers: decided.headers,
+      body: fileBody(opened.file as FileHandle, decided, variant.entry.size),
+    }
+  }
+
+  /** Everything that depends on the validators: 304, 412, 416, or the 200/206 head. */
+  #decide(request: StaticRequest, variant: Variant, type: string, vary: boolean): StaticPlan | BodyPlan {
+    const { entry, encoding } = variant
+    const etag = encoding === undefined ? entry.etag : `${entry.etag.slice(0, -1)}-${encoding}"`
+    const validators: Validators = { etag, mtimeMs: entry.mtimeMs }
+    const headers = request.headers
+    const outcome = evaluatePreconditions(headers, validators)
+    const extra = this.options.extraHeaders
+    if (outcome === 'precondition-failed') return refuse(412, 'precondition-failed')
+    if (outcome === 'not-modified') {
+      // CPython sends only Server and Date; RFC 9110 §15.4.5 wants ETag and Vary as a 200 would.
+      const notModified: HeaderPair[] = [['ETag', etag]]
+      if (vary) notModified.push(['Vary', 'Accept-Encoding'])
+      return { kind: 'send', status: 304, headers: [...notModified, ...extra], body: undefined }
+    }
+    let decision: RangeDecision | undefined
+    // RFC 9110 §14.2: GET is the only method ranges are defined for; HEAD gets the 200 head.
+    if (request.method === 'GET') {
+      const range = headers.get('range')
+      if (range !== undefined) {
+        const ifRange = headers.get('if-range')
+        if (ifRange === undefined || ifRangeMatches(ifRange, validators, Date.now())) {
+          decision = parseRange(range, entry.size)
+        }
+      }
+    }
+    const size = entry.size
+    if (decision?.kind === 'unsatisfiable') {
+      const unsatisfiable: HeaderPair[] = [
+        ['Content-Range', `bytes */${size}`],
+        ['Content-Length', '0'],
+        ['Accept-Ranges', 'bytes'],
+      ]
+      return { kind: 'send', status: 416, headers: [...unsatisfiable, ...extra], body: undefined }
+    }
+    const ranges = decision?.kind === 'ranges' ? decision.ranges : undefined
+    let contentType = type
+    let length = size
+    let contentRange: string | undefined
+    let multipart: Multipart | undefined
+    if (ranges !== undefined) {
+      const only = ranges.length === 1 ? ranges[0] : undefined
+      if (only !== undefined) {
+        length = only.end - only.start + 1
+        contentRange = `bytes ${only.start}-${only.end}/${size}`
+      } else {
+        multipart = multipartFraming(ranges, type, size)
+        contentType = `multipart/byteranges; boundary=${multipart.boundary}`
+        length = multipart.length
+      }
+    }
+    // CPython's order and spelling first, then ours.
+    const out: HeaderPair[] = [
+      ['Content-type', contentType],
+      ['Content-Length', String(length)],
+      ['Last-Modified', entry.lastModified],
+    ]
+    if (contentRange !== undefined) out.push(['Content-Range', contentRange])
+    out.push(['Accept-Ranges', 'bytes'], ['ETag', etag])
+    if (vary) out.push(['Vary', 'Accept-Encoding'])
+    if (encoding !== undefined) out.push(['Content-Encoding', encoding])
+    for (const pair of extra) out.push(pair)
+    return { status: ranges === undefined ? 200 : 206, headers: out, ranges, multipart }
+  }
+
+  /**
+   * Open the chosen file, check it is still the one looked up, and either read it whole (small
+   * files, kept in the cache when stable) or keep it open for streaming.
+   */
+  async #open(
+    variant: Variant,
+    last: boolean,
+  ): Promise<{ entry: FileEntry; content?: Buffer; file?: FileHandle } | undefined | typeof RETRY> {
+    let file: FileHandle
+    try {
+      file = await open(variant.fsPath, 'r')
+    } catch {
+      return undefined
+    }
+    let keepOpen = false
+    try {
+      const stats = await file.stat()
+      const known = variant.entry
+      if (stats.dev !== known.dev || stats.ino !== known.ino) {
+        // Another file took the name since the stat: look it up (and check containment) again.
+        return last ? undefined : RETRY
+      }
+      let entry = known
+      if (!known.matches(stats)) {
+        entry = fileCache.entry(variant.fsPath, stats)
+        // Same inode, so the same place in the tree: the containment verdict carries over.
+        entry.realPath = known.realPath
+        entry.verdictRoot = known.verdictRoot
+        entry.verdictInside = known.verdictInside
+      }
+      if (stats.size <= cacheTuning.maxFileSize && !last) {
+        const content = await readWhole(file, stats.size)
+        const after = await file.stat()
+        // A write landed while reading: the bytes may be torn; start over.
+        if (content.length !== stats.size || !entry.matches(after)) return RETRY
+        fileCache.keep(variant.fsPath, entry, content, Date.now())
+        return { entry, content }
+      }
+      // Large (or still changing after retries): stream exactly `size` bytes from the open file.
+      keepOpen = true
+      return { entry, file }
+    } finally {
+      if (!keepOpen) await file.close()
+    }
+  }
+
+  // ---- lookup and containment ---------------------------------------------------------------
+
+  #check(urlPath: string): CheckedPath {
+    const cache = this.#paths
+    const known = cache.get(urlPath)
+    if (known !== undefined) return known
+    const check = checkUrlPath(urlPath, this.options.dotfiles)
+    const result: CheckedPath = check.ok
+      ? { ok: true, fsPath: path.join(this.root, ...check.segments), trailingSlash: check.trailingSlash }
+      : check
+    if (cache.size >= PATH_CACHE_LIMIT) cache.clear()
+    cache.set(urlPath, result)
+    return result
+  }
+
+  /** `stat` (following links), the cached entry, and unless following symlinks, containment. */
+  #lookup(fsPath: string): Lookup {
+    let stats: Stats | undefined
+    try {
+      // Synchronous on purpose: one stat of a local file takes microseconds, far less than a
+      // thread-pool round trip; everything that reads file contents is asynchronous.
+      stats = statSync(fsPath, STAT_OPTIONS)
+    } catch {
+      // ENOTDIR, EACCES, ENAMETOOLONG, ELOOP (a symlink loop answers at once): CPython's 404.
+      return { found: false, reason: 'missing' }
+    }
+    if (stats === undefined) return { found: false, reason: 'missing' }
+    const entry = fileCache.entry(fsPath, stats)
+    if (!this.options.followSymlinks && !this.#contains(entry, fsPath)) return { found: false, reason: 'outside-root' }
+    return { found: true, entry }
+  }
+
+  #sibling(fsPath: string): FileEntry | undefined {
+    const result = this.#lookup(fsPath)
+    return result.found && result.entry.kind === 'file' ? result.entry : undefined
+  }
+
+  /**
+   * Whether the entry's real path is inside the root's real path (symlinks resolved on both
+   * sides). The verdict is kept on the entry, which is only reused while `stat` sees the same
+   * inode, size and times.
+   */
+  #contains(entry: FileEntry, fsPath: string): boolean {
+    let root = this.#realRoot ?? this.#refreshRoot()
+    if (root === undefined) return false
+    if (entry.verdictRoot === root) return entry.verdictInside
+    if (entry.realPath === undefined) {
+      try {
+        entry.realPath = realpathSync.native(fsPath)
+      } catch {
+        entry.realPath = null
+      }
+    }
+    const real = entry.realPath
+    if (real == null) return false
+    let inside = isInside(root, real)
+    if (!inside) {
+      // The root itself may have moved (a `current -> release-N` symlink swapped by a deploy).
+      const fresh = this.#refreshRoot()
+      if (fresh !== undefined && fresh !== root) {
+        root = fresh
+        inside = isInside(root, real)
+      }
+    }
+    entry.verdictRoot = root
+    entry.verdictInside = inside
+    return inside
+  }
+
+  #refreshRoot(): string | undefined {
+    try {
+      this.#realRoot = realpathSync.native(this.root)
+    } catch {
+      this.#realRoot = undefined
+    }
+    return this.#realRoot
+  }
+
+  /** Whether a real path is inside the root (for listings). */
+  #isInsideRoot(real: string): boolean {
+    const root = this.#realRoot ?? this.#refreshRoot()
+    return root !== undefined && isInside(root, real)
+  }
+
+  // ---- listings -----------------------------------------------------------------------------
+
+  /**
+   * CPython's `list_directory(path)`: the listing of `dirPath` as a 200 plan, or
+   * `404 No permission to list directory` when it cannot be read. `publicTarget` gives the title.
+   */
+  async listDirectory(dirPath: string, publicTarget: string): Promise<StaticPlan> {
+    let lines: string
+    try {
+      lines = await this.#listingLines(dirPath)
+    } catch {
+      return { kind: 'refuse', status: 404, message: NO_LISTING, explain: undefined, reason: 'cannot-list' }
+    }
+    const visible = splitTarget(publicTarget).path
+    const body = renderListing(unquote(fromWire(visible) ?? visible), lines)
+    return {
+      kind: 'send',
+      status: 200,
+      headers: [
+        ['Content-type', 'text/html; charset=utf-8'],
+        ['Content-Length', String(body.length)],
+        ...this.options.extraHeaders,
+      ],
+      body: ResponseBody.fromBuffer(body),
+    }
+  }
+
+  /** The `<li>` lines, from the cache while the directory's stat is unchanged. */
+  async #listingLines(dirPath: string): Promise<string> {
+    const stats = statSync(dirPath)
+    const cache = this.#listings
+    const known = cache.get(dirPath)
+    if (
+      known?.ino === stats.ino &&
+      known.dev === stats.dev &&
+      known.mtimeMs === stats.mtimeMs &&
+      known.ctimeMs === stats.ctimeMs
+    ) {
+      return known.lines
+    }
+    const isRoot = path.resolve(dirPath) === this.root
+    const items = await listItems(dirPath, isRoot, {
+      dotfiles: this.options.dotfiles,
+      followSymlinks: this.options.followSymlinks,
+      isInside: (real) => this.#isInsideRoot(real),
+    })
+    const stable = Date.now() - Math.max(stats.mtimeMs, stats.ctimeMs) >= cacheTuning.racyWindowMs
+    if (items.cacheable && stable) {
+      if (cache.size >= LISTING_CACHE_LIMIT) cache.clear()
+      cache.set(dirPath, { dev: stats.dev, ino: stats.ino, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, lines: items.lines })
+    } else {
+      cache.delete(dirPath)
+    }
+    return items.lines
+  }
+}
+
+// ---- bodies ---------------------------------------------------------------------------------
+
+/**
+ * The `multipart/byteranges` framing (RFC 9110 §14.6): a random boundary, each part's head
+ * (`Content-Type`, `Content-Range`), the closing delimiter, and the total length.
+ */
+function multipartFraming(ranges: readonly ByteRange[], type: string, size: number): Multipart {
+  const boundary = randomBytes(12).toString('hex')
+  const heads: Buffer[] = []
+  let length = 0
+  ranges.forEach((range, i) => {
+    const head = Buffer.from(
+      `${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes ${range.start}-${range.end}/${size}\r\n\r\n`,
+      'latin1',
+    )
+    heads.push(head)
+    length += head.length + (range.end - range.start + 1)
+  })
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1')
+  return { boundary, heads, tail, length: length + tail.length }
+}
+
+/** The body of a 200/206 from the file's bytes in memory: one buffer, so it can leave with the head. */
+function memoryBody(content: Buffer, plan: BodyPlan): ResponseBody {
+  const { ranges, multipart } = plan
+  if (ranges === undefined) return ResponseBody.fromBuffer(content)
+  if (multipart === undefined) {
+    const only = ranges[0] as ByteRange
+    return ResponseBody.fromBuffer(content.subarray(only.start, only.end + 1))
+  }
+  const pieces: Buffer[] = []
+  ranges.forEach((range, i) => {
+    pieces.push(multipart.heads[i] as Buffer, content.subarray(range.start, range.end + 1))
+  })
+  pieces.push(multipart.tail)
+  return ResponseBody.fromBuffer(Buffer.concat(pieces))
+}
+
+/** The body of a 200/206 streamed from the open file. */
+function fileBody(file: FileHandle, plan: BodyPlan, size: number): ResponseBody {
+  const { ranges, multipart } = plan
+  if (ranges === undefined) return new ResponseBody([{ offset: 0, length: size }], file)
+  if (multipart === undefined) {
+    const only = ranges[0] as ByteRange
+    return new ResponseBody([{ offset: only.start, length: only.end - only.start + 1 }], file)
+  }
+  const pieces: (Buffer | { offset: number; length: number })[] = []
+  ranges.forEach((range, i) => {
+    pieces.push(multipart.heads[i] as Buffer, { offset: range.start, length: range.end - range.start + 1 })
+  })
+  pieces.push(multipart.tail)
+  return new ResponseBody(pieces, file)
+}
+
+/** Read up to `size` bytes from the start of the file (fewer if it ends sooner). */
+async function readWhole(file: FileHandle, size: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size)
+  let filled = 0
+  while (filled < size) {
+    const { bytesRead } = await file.read(buffer, filled, size - filled, filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled === size ? buffer : buffer.subarray(0, filled)
+}
+
+// ---- cores shared by handler classes ------------------------------------------------------------
+
+const sharedCores = new Map<string, StaticCore>()
+
+/**
+ * The core for a root and options, shared by every handler instance (one per connection) that
+ * has the same settings, so caches outlive connections.
+ */
+export function sharedCore(key: string, create: () => StaticCore): StaticCore {
+  let core = sharedCores.get(key)
+  if (core === undefined) {
+    core = create()
+    if (sharedCores.size >= 64) sharedCores.clear()
+    sharedCores.set(key, core)
+  }
+  return core
+}

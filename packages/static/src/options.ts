@@ -1,0 +1,132 @@
+/**
+ * The options shared by `serveStatic()` and `SimpleHTTPRequestHandler.withOptions()`.
+ * @module
+ */
+import path from 'node:path'
+import { StaticError } from './errors.js'
+
+/** A response header as `[name, value]`. */
+export type HeaderPair = readonly [name: string, value: string]
+
+/** How files are served; every field is optional. */
+export interface StaticOptions {
+  /**
+   * Serve files and list entries reached through symlinks whose real path is outside the root.
+   * Default `false`: such paths answer 404 and such links are left out of listings. (CPython
+   * follows every symlink.)
+   */
+  readonly followSymlinks?: boolean
+  /**
+   * Serve and list names that start with a dot (`.env`, `.git/`). Default `false`: they answer
+   * 404 and are left out of listings, except `/.well-known/` (RFC 8615). (CPython serves them.)
+   */
+  readonly dotfiles?: boolean
+  /**
+   * For `file`, send a sibling `file.br` or `file.gz` when `Accept-Encoding` allows it (q-values
+   * honoured, `br` preferred), with `Content-Encoding`, the original's `Content-type` and
+   * `Vary: Accept-Encoding`. Default `false`.
+   */
+  readonly precompressed?: boolean
+  /**
+   * Headers appended to every successful response (200, 206, 301, 304, 416 and listings) after
+   * the ones CPython sends; the counterpart of CPython 3.15's `-H`/`--header`. Default `[]`.
+   * @example [['Cache-Control', 'no-cache'], ['Access-Control-Allow-Origin', '*']]
+   */
+  readonly extraHeaders?: readonly HeaderPair[]
+  /**
+   * Files tried, in order, for a directory request (CPython's `index_pages`).
+   * Default `['index.html', 'index.htm']`.
+   */
+  readonly indexPages?: readonly string[]
+}
+
+/** {@link StaticOptions} plus the directory to serve, for `SimpleHTTPRequestHandler.withOptions()`. */
+export interface HandlerOptions extends StaticOptions {
+  /** The root to serve (CPython's `directory=`). Default: `process.cwd()` when the handler is created. */
+  readonly directory?: string
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  readonly followSymlinks: boolean
+  readonly dotfiles: boolean
+  readonly precompressed: boolean
+  readonly extraHeaders: readonly HeaderPair[]
+  readonly indexPages: readonly string[]
+}
+
+/** CPython's `index_pages`. */
+export const INDEX_PAGES: readonly string[] = Object.freeze(['index.html', 'index.htm'])
+
+const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+// eslint-disable-next-line no-control-regex -- CR, LF and NUL in a value are header injection
+const UNSAFE_VALUE_RE = /[\r\n\0]|[^\x00-\xff]/
+
+function invalid(what: string, expected: string, got: unknown): StaticError {
+  let shown: string
+  try {
+    // JSON.stringify returns undefined (despite its type) for these.
+    shown = got === undefined || typeof got === 'function' || typeof got === 'symbol' ? String(got) : JSON.stringify(got)
+  } catch {
+    shown = String(got)
+  }
+  if (shown.length > 80) shown = `${shown.slice(0, 77)}...`
+  return new StaticError('SH_ERR_STATIC_INVALID_OPTION', `invalid option ${what}.\nExpected ${expected}, but got: ${shown}`)
+}
+
+function flag(options: Readonly<Record<string, unknown>>, name: string): boolean {
+  const value = options[name]
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw invalid(name, 'true or false', value)
+  return value
+}
+
+/** Check option types and fill in defaults; throws `SH_ERR_STATIC_INVALID_OPTION`. */
+export function resolveOptions(options: StaticOptions | undefined): ResolvedOptions {
+  const raw = (options ?? {}) as Readonly<Record<string, unknown>>
+  if (typeof raw !== 'object') throw invalid('object', 'an options object', raw)
+  const extraHeaders: HeaderPair[] = []
+  const extra = raw.extraHeaders
+  if (extra !== undefined) {
+    if (!Array.isArray(extra)) throw invalid('extraHeaders', 'an array of [name, value] pairs', extra)
+    for (const pair of extra as unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw invalid('extraHeaders', 'a [name, value] pair', pair)
+      const [name, value] = pair as [unknown, unknown]
+      if (typeof name !== 'string' || !TOKEN_RE.test(name)) {
+        throw invalid('extraHeaders', 'a header name made of token characters', name)
+      }
+      if (typeof value !== 'string' || UNSAFE_VALUE_RE.test(value)) {
+        throw invalid('extraHeaders', `a value for ${name} without CR, LF, NUL or characters above U+00FF`, value)
+      }
+      extraHeaders.push([name, value.trim()])
+    }
+  }
+  let indexPages = INDEX_PAGES
+  const index = raw.indexPages
+  if (index !== undefined) {
+    if (!Array.isArray(index) || !(index as unknown[]).every((p) => typeof p === 'string' && isPlainName(p))) {
+      throw invalid('indexPages', 'an array of file names (no slashes, not "." or "..")', index)
+    }
+    indexPages = Object.freeze([...(index as string[])])
+  }
+  return {
+    followSymlinks: flag(raw, 'followSymlinks'),
+    dotfiles: flag(raw, 'dotfiles'),
+    precompressed: flag(raw, 'precompressed'),
+    extraHeaders: Object.freeze(extraHeaders),
+    indexPages,
+  }
+}
+
+/** A root directory option: a non-empty string, resolved against the current directory now. */
+export function resolveDirectory(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value === '' || value.includes('\0')) {
+    throw invalid('directory', 'a non-empty path string', value)
+  }
+  return path.resolve(value)
+}
+
+function isPlainName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0')
+}
