@@ -4,6 +4,7 @@
  * @module
  */
 import type { HeaderList } from '@simplehttp/parser'
+import { fromWire } from './internal/target.js'
 
 /** What the environment is built from. */
 export interface CGIRequestInfo {
@@ -13,7 +14,7 @@ export interface CGIRequestInfo {
   serverAddress: string
   protocolVersion: string
   method: string
-  /** The raw request-target, as sent. */
+  /** The request-target, as the handler's `path` holds it. */
   requestURI: string
   scriptName: string
   scriptFilename: string
@@ -28,22 +29,22 @@ export interface CGIRequestInfo {
 }
 
 /**
- * Variables passed from the server's own environment. CPython copies all of `os.environ`; a
- * server's secrets (tokens, keys) have no business in every script, so only these go through.
+ * Variables passed from the server's own environment, along with every `LC_*`. CPython copies
+ * all of `os.environ`; a server's secrets (tokens, keys, `HTTP_PROXY`) have no business in
+ * every script, so only these go through.
  */
-export const INHERITED_VARIABLES = [
+export const INHERITED_VARIABLES: readonly string[] = Object.freeze([
   'PATH',
   'LANG',
   'LANGUAGE',
-  'LC_ALL',
-  'LC_CTYPE',
   'TZ',
   'TMPDIR',
+  // What programs need to start at all on Windows.
   'SYSTEMROOT',
   'COMSPEC',
   'PATHEXT',
   'WINDIR',
-] as const
+])
 
 /**
  * Request headers that never become `HTTP_*` variables:
@@ -57,7 +58,6 @@ const NOT_PASSED = new Set(['proxy', 'authorization', 'proxy-authorization', 'co
 
 /** A header name that maps onto a variable name unambiguously. */
 const PLAIN_NAME = /^[A-Za-z0-9-]+$/
-// eslint-disable-next-line no-control-regex -- CR, LF and NUL must never reach an environment
 const UNSAFE_VALUE = /[\r\n\0]/
 
 /**
@@ -66,9 +66,10 @@ const UNSAFE_VALUE = /[\r\n\0]/
  */
 export function buildCGIEnvironment(info: CGIRequestInfo): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const name of INHERITED_VARIABLES) {
-    const value = info.baseEnvironment[name]
-    if (value !== undefined) env[name] = value
+  for (const [name, value] of Object.entries(info.baseEnvironment)) {
+    // Windows spells them `Path`, `SystemRoot`: its variable names ignore case.
+    const key = process.platform === 'win32' ? name.toUpperCase() : name
+    if (value !== undefined && (INHERITED_VARIABLES.includes(key) || key.startsWith('LC_'))) env[name] = value
   }
 
   // Other request headers, as RFC 3875 §4.1.18 describes (CPython passes only five). Names
@@ -78,12 +79,16 @@ export function buildCGIEnvironment(info: CGIRequestInfo): Record<string, string
     const lower = name.toLowerCase()
     if (NOT_PASSED.has(lower) || !PLAIN_NAME.test(name) || UNSAFE_VALUE.test(value)) continue
     const key = `HTTP_${name.toUpperCase().replaceAll('-', '_')}`
-    env[key] = key in env ? `${env[key] as string}, ${value}` : value
+    const text = fromWire(value)
+    env[key] = key in env ? `${env[key] as string}, ${text}` : text
   }
 
   const headers = info.headers
+  // Header values are read as Latin-1; a script gets UTF-8 text as the UTF-8 it was sent as.
   const safe = (value: string | undefined): string | undefined =>
-    value === undefined || UNSAFE_VALUE.test(value) ? undefined : value
+    value === undefined || UNSAFE_VALUE.test(value) ? undefined : fromWire(value)
+  // CPython's `headers.get(name)`: the first field of that name.
+  const first = (name: string): string | undefined => safe(headers.getAll(name)[0])
 
   // CPython's variables, in CPython's order.
   env.SERVER_SOFTWARE = info.serverSoftware
@@ -97,18 +102,23 @@ export function buildCGIEnvironment(info: CGIRequestInfo): Record<string, string
   env.SCRIPT_NAME = info.scriptName
   env.QUERY_STRING = info.query
   env.REMOTE_ADDR = info.remoteAddress
-  const auth = basicAuth(safe(headers.get('authorization')))
+  const auth = basicAuth(first('authorization'))
   if (auth.type !== undefined) env.AUTH_TYPE = auth.type
   if (auth.user !== undefined) env.REMOTE_USER = auth.user
   // CPython: `headers.get_content_type()`, which is text/plain when absent.
-  env.CONTENT_TYPE = safe(headers.get('content-type')) ?? 'text/plain'
-  env.CONTENT_LENGTH = safe(headers.get('content-length')) ?? ''
-  env.HTTP_REFERER = safe(headers.get('referer')) ?? ''
-  env.HTTP_ACCEPT = headers.getAll('accept').filter((v) => safe(v) !== undefined).join(',')
-  env.HTTP_USER_AGENT = safe(headers.get('user-agent')) ?? ''
+  env.CONTENT_TYPE = first('content-type') ?? 'text/plain'
+  env.CONTENT_LENGTH = first('content-length') ?? ''
+  env.HTTP_REFERER = first('referer') ?? ''
+  env.HTTP_ACCEPT = headers
+    .getAll('accept')
+    .map(safe)
+    .filter((v) => v !== undefined)
+    .join(',')
+  env.HTTP_USER_AGENT = first('user-agent') ?? ''
   env.HTTP_COOKIE = headers
     .getAll('cookie')
-    .filter((v) => v !== '' && safe(v) !== undefined)
+    .map(safe)
+    .filter((v) => v !== undefined && v !== '')
     .join(', ')
   env.REMOTE_HOST = ''
 
@@ -129,7 +139,6 @@ function basicAuth(header: string | undefined): { type?: string; user?: string }
   if (type.toLowerCase() !== 'basic' || !/^[A-Za-z0-9+/]+=*$/.test(credentials)) return { type }
   const decoded = Buffer.from(credentials, 'base64').toString('latin1')
   // CPython requires ASCII and exactly one colon.
-  // eslint-disable-next-line no-control-regex -- the printable-ASCII check is the point
   if (!/^[\x20-\x7e]*$/.test(decoded)) return { type }
   const parts = decoded.split(':')
   return parts.length === 2 ? { type, user: parts[0] as string } : { type }

@@ -172,7 +172,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       this.sendError(404, `No such CGI script (${pyRepr(scriptName)})`)
       return undefined
     }
-    if (!isInside(await realpath(this.directory), real)) {
+    if (!this.followSymlinks && !isInside(await realpath(this.directory), real)) {
       // A link out of the served tree: as if it were not there (never run, never shown).
       this.sendError(404, `No such CGI script (${pyRepr(scriptName)})`)
       return undefined
@@ -234,14 +234,14 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     const kill = (): void => {
       killGroup(child)
     }
-    let timedOut = false
+    const deadline = { passed: false }
     const timer = setTimeout(() => {
-      timedOut = true
+      deadline.passed = true
       kill()
     }, this.scriptTimeout)
     const exited = new Promise<number | null>((resolve) => {
       child.once('close', (code, signal) => {
-        resolve(signal === null ? code : null)
+        resolve(signal == null ? code : null)
       })
       child.once('error', () => {
         resolve(127)
@@ -253,7 +253,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       for (const line of text.split('\n')) if (line !== '') this.logError('%s', line)
     })
     try {
-      await Promise.all([this.#feedStdin(child), this.#relayOutput(child, () => timedOut)])
+      await Promise.all([this.#feedStdin(child), this.#relayOutput(child, () => deadline.passed)])
     } catch (error) {
       kill()
       throw error
@@ -264,7 +264,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     // still killed in time, and its exit is always waited for (no zombies).
     const code = await exited
     clearTimeout(timer)
-    if (code === null) this.logError(timedOut ? 'CGI script timed out and was killed' : 'CGI script was killed')
+    if (code == null) this.logError(deadline.passed ? 'CGI script timed out and was killed' : 'CGI script was killed')
     else if (code !== 0) this.logError('CGI script exit code %d', code)
     else this.logMessage('CGI script exited OK')
   }
@@ -293,7 +293,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   /** Exactly the request body (Content-Length bytes, already de-framed) to the script's stdin. */
   async #feedStdin(child: ChildProcess): Promise<void> {
     const stdin = child.stdin
-    if (stdin === null) return
+    if (stdin == null) return
     stdin.on('error', () => undefined) // the script may exit without reading its input
     try {
       for await (const chunk of this.rfile) {
@@ -307,7 +307,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   async #relayOutput(child: ChildProcess, timedOut: () => boolean): Promise<void> {
     const stdout = child.stdout
-    if (stdout === null) return
+    if (stdout == null) return
     const chunks = stdout[Symbol.asyncIterator]() as AsyncIterator<Buffer>
     const head = await readScriptHead(chunks, this.maxScriptHeaderSize)
     if (typeof head === 'string') {
@@ -367,7 +367,7 @@ async function isDirectory(file: string): Promise<boolean> {
 }
 
 function killGroup(child: ChildProcess): void {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
+  if (child.exitCode != null || child.signalCode != null || child.pid === undefined) return
   try {
     if (process.platform === 'win32') child.kill('SIGKILL')
     else process.kill(-child.pid, 'SIGKILL')

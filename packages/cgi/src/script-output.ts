@@ -30,7 +30,7 @@ export async function readScriptHead(
   chunks: AsyncIterator<Buffer>,
   limit: number,
 ): Promise<ScriptHead | ScriptHeadProblem> {
-  let buffered = Buffer.alloc(0)
+  let buffered: Buffer = Buffer.alloc(0)
   for (;;) {
     const end = findBlankLine(buffered)
     if (end !== undefined) return parseHead(buffered.subarray(0, end.headEnd), buffered.subarray(end.bodyStart))
@@ -62,7 +62,7 @@ function parseHead(block: Buffer, rest: Buffer): ScriptHead | ScriptHeadProblem 
     if (!TOKEN.test(name) || BAD_VALUE.test(value)) return 'malformed-header'
     if (name.toLowerCase() === 'status') {
       const match = /^([1-5][0-9][0-9])(?:\s+(.*))?$/.exec(value)
-      if (match === null) return 'malformed-header'
+      if (match == null) return 'malformed-header'
       head.status = Number(match[1])
       head.reason = match[2]
     } else {

@@ -171,6 +171,8 @@ export class RequestParser {
   // of one character at a time.
   /** Where `text[0]` is in the ArrayBuffer behind it (the views below index from there). */
   #srcOffset = 0
+  /** That ArrayBuffer: a callback may parse with another parser, which moves the shared views. */
+  #srcBuffer: ArrayBufferLike | undefined
   /** The text being read holds no DEL byte, so the fast value check need not look for one. */
   #srcNoDel = true
 
@@ -328,6 +330,8 @@ export class RequestParser {
       this.#onLine(text, i, hasCR ? lf - 1 : lf, hasCR, lineBytes)
       const state = this.#state
       if (state === S_FAILED) return base + i
+      // Callbacks ran if a request ended; they may have parsed other bytes with another parser.
+      if (viewSource !== this.#srcBuffer) useViews(this.#srcBuffer as ArrayBufferLike)
       i = lf + 1
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- callbacks may call pause()
       if (state > S_TRAILERS || this.#paused || i === text.length) return base + i
@@ -361,14 +365,19 @@ export class RequestParser {
     return this.#state === S_FAILED ? pos : lf + 1
   }
 
+  /** A fresh copy of `text[start, end)` (a slice would keep the whole decoded text alive). */
+  #srcCopy(start: number, end: number): string {
+    return (this.#srcBuffer === undefined ? EMPTY : (Buffer.from(this.#srcBuffer) as Latin1Buffer)).latin1Slice(
+      this.#srcOffset + start,
+      this.#srcOffset + end,
+    )
+  }
+
   #setSource(src: Buffer, base: number, text: string): void {
     this.#srcOffset = src.byteOffset + base
     const source = src.buffer
-    if (source !== viewSource) {
-      viewSource = source
-      bytes8 = new Uint8Array(source)
-      words32 = new Int32Array(source, 0, source.byteLength >>> 2)
-    }
+    this.#srcBuffer = source
+    if (source !== viewSource) useViews(source)
     // One native scan per decoded window (memchr speed) instead of a compare per value byte.
     this.#srcNoDel = text.indexOf('\x7f') === -1
   }
@@ -420,14 +429,17 @@ export class RequestParser {
     }
     this.#blankLinesBytes = 0
     this.#bareLF = !hasCR
+    if (this.#readCommonRequestLine(text, start, end)) return
 
     // One pass finds the spaces and the first byte that no request-line word may hold.
     let sp1 = -1
     let lastSp = -1
     let spaces = 0
     let control = -1
+    const offset = this.#srcOffset
+    const bytes = bytes8
     for (let i = start; i < end; i++) {
-      const c = text.charCodeAt(i)
+      const c = bytes[offset + i] as number
       if (c > SP && c !== 0x7f) continue
       if (c === SP) {
         if (sp1 === -1) sp1 = i
@@ -452,7 +464,7 @@ export class RequestParser {
       return
     }
     for (let i = start; i < sp1; i++) {
-      if (TOKEN[text.charCodeAt(i)] !== 1) {
+      if (TOKEN[bytes[offset + i] as number] !== 1) {
         const method = text.slice(start, sp1)
         this.#fail('SH_ERR_PARSE_INVALID_METHOD', `invalid method ${pyRepr(truncate(method))}`, {
           reason: `Bad request syntax (${pyRepr(text.slice(start, end))})`,
@@ -513,6 +525,55 @@ export class RequestParser {
       return
     }
     this.#state = S_HEADERS
+  }
+
+  /**
+   * The fast path for `TOKEN SP target SP HTTP/1.0|1.1` with nothing unusual in it. Returns
+   * false, having changed nothing, for anything else: the general path then decides (and
+   * explains any error).
+   */
+  #readCommonRequestLine(text: string, start: number, end: number): boolean {
+    const sp1 = text.indexOf(' ', start)
+    if (sp1 <= start || sp1 >= end) return false
+    const sp2 = text.indexOf(' ', sp1 + 1)
+    if (sp2 !== end - 9 || sp2 === sp1 + 1) return false
+    const offset = this.#srcOffset
+    const bytes = bytes8
+    const v = offset + sp2 + 1
+    const minor = bytes[v + 7]
+    if (
+      bytes[v] !== 0x48 ||
+      bytes[v + 1] !== 0x54 ||
+      bytes[v + 2] !== 0x54 ||
+      bytes[v + 3] !== 0x50 ||
+      bytes[v + 4] !== 0x2f ||
+      bytes[v + 5] !== 0x31 ||
+      bytes[v + 6] !== 0x2e ||
+      (minor !== 0x31 && minor !== 0x30)
+    ) {
+      return false
+    }
+    for (let i = offset + start; i < offset + sp1; i++) if (TOKEN[bytes[i] as number] !== 1) return false
+    // The target: no control byte, no DEL (no space either: sp2 is the next one).
+    if (!this.#srcNoDel) return false
+    if (sp2 - sp1 > 8) {
+      if (!noControlBytes(offset + sp1 + 1, offset + sp2)) return false
+    } else {
+      for (let i = offset + sp1 + 1; i < offset + sp2; i++) if ((bytes[i] as number) < SP) return false
+    }
+    const method = methodName(text, start, sp1)
+    const target = text.slice(sp1 + 1, sp2)
+    const form = targetFormOf(method, target)
+    if (typeof form !== 'string') return false
+    this.#method = method
+    this.#target = target
+    this.#targetForm = form
+    this.#versionMajor = 1
+    this.#versionMinor = minor === 0x31 ? 1 : 0
+    this.#version = minor === 0x31 ? 'HTTP/1.1' : 'HTTP/1.0'
+    this.#requestLine = text.slice(start, end)
+    this.#state = S_HEADERS
+    return true
   }
 
   #badRequestLine(text: string, start: number, end: number, why: string): void {
@@ -612,14 +673,33 @@ export class RequestParser {
    * (`K_*`), or -1 after failing the parse.
    */
   #readField(text: string, start: number, end: number, into: string[]): number {
-    // The name: a token, then the colon.
-    let colon = start
-    while (colon < end && TOKEN[text.charCodeAt(colon)] === 1) colon++
-    if (colon === end || colon === start || text.charCodeAt(colon) !== COLON) {
+    // The name: a token, then the colon. Names seen before (by any parser) are recognised by
+    // comparing whole words with a cached copy that was validated when first seen.
+    const offset = this.#srcOffset
+    const colon = text.indexOf(':', start)
+    let name: string | undefined
+    let kind = K_OTHER
+    if (colon > start && colon < end) {
+      const slot = LITTLE_ENDIAN ? findName(offset + start, colon - start) : -1
+      if (slot >= 0) {
+        name = NAME_CACHE[slot] as string
+        kind = NAME_KIND[slot] as number
+      } else {
+        const bytes = bytes8
+        let at = offset + start
+        const stop = offset + colon
+        while (at < stop && TOKEN[bytes[at] as number] === 1) at++
+        if (at === stop) {
+          name = text.slice(start, colon)
+          kind = fieldKind(text, start, colon)
+          if (LITTLE_ENDIAN) rememberName(offset + start, colon - start, this.#srcCopy(start, colon), kind)
+        }
+      }
+    }
+    if (name === undefined) {
       this.#failFieldName(text, start, end)
       return -1
     }
-    const name = text.slice(start, colon)
 
     // The value: optional whitespace around it is not part of it (RFC 9112 §5).
     let valueStart = colon + 1
@@ -650,7 +730,7 @@ export class RequestParser {
       }
     }
     into.push(name, text.slice(valueStart, valueEnd))
-    return fieldKind(text, start, colon)
+    return kind
   }
 
   /** Say precisely what is wrong with a header line whose name part did not validate. */
@@ -673,8 +753,9 @@ export class RequestParser {
         return
       }
     }
-    if (c === CR) this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare CR in a header line')
-    else if (at === end) this.#fail('SH_ERR_PARSE_INVALID_HEADER_NAME', 'a header line has no colon')
+    // At `end` the next byte is this line's own CR (or LF): not a bare CR.
+    if (at === end) this.#fail('SH_ERR_PARSE_INVALID_HEADER_NAME', 'a header line has no colon')
+    else if (c === CR) this.#fail('SH_ERR_PARSE_INVALID_LINE_ENDING', 'bare CR in a header line')
     else if (at === start && c === COLON) this.#fail('SH_ERR_PARSE_INVALID_HEADER_NAME', 'empty header name')
     else {
       this.#fail('SH_ERR_PARSE_INVALID_HEADER_NAME', `invalid character ${pyRepr(text.charAt(at))} in a header name`)
@@ -1016,6 +1097,73 @@ const K_CONNECTION = 3
 const K_CONTENT_LENGTH = 4
 const K_TRANSFER_ENCODING = 5
 
+/**
+ * Header names already validated, shared by every parser and compared as 32-bit words: a name
+ * whose bytes equal a cached one is a valid token of a known kind, and reuses its string.
+ * Bounded: 256 slots of names from 4 to 32 bytes; a collision only costs a re-validation.
+ */
+const NAME_SLOTS = 256
+const NAME_WORDS = 8
+const NAME_CACHE: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined)
+const NAME_KIND = new Uint8Array(NAME_SLOTS)
+const NAME_LENGTH = new Uint8Array(NAME_SLOTS)
+const NAME_DATA = new Int32Array(NAME_SLOTS * NAME_WORDS)
+/** Composing a word from two aligned loads below assumes little-endian words. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/** The four bytes at `at` (any alignment) as one int32, or NaN past the end of the view. */
+function wordAt(at: number): number {
+  const index = at >> 2
+  const shift = (at & 3) << 3
+  const words = words32
+  if (shift === 0) return words[index] ?? NaN
+  if (index + 1 >= words.length) return NaN
+  return ((words[index] as number) >>> shift) | ((words[index + 1] as number) << (32 - shift))
+}
+
+function nameSlot(first: number, last: number, length: number): number {
+  return ((first ^ Math.imul(last, 0x9e3779b1) ^ length) >>> 24) & (NAME_SLOTS - 1)
+}
+
+/** The cache slot holding exactly the `length` bytes at `at`, or -1. */
+function findName(at: number, length: number): number {
+  if (length < 4 || length > NAME_WORDS * 4) return -1
+  const first = wordAt(at)
+  const last = wordAt(at + length - 4)
+  const slot = nameSlot(first, last, length)
+  if (NAME_LENGTH[slot] !== length) return -1
+  const base = slot * NAME_WORDS
+  if (NAME_DATA[base] !== first || NAME_DATA[base + NAME_WORDS - 1] !== last) return -1
+  // The words in between; the last one overlaps the one before it when length % 4 !== 0.
+  for (let i = 4, j = 1; i < length - 4; i += 4, j++) {
+    if (NAME_DATA[base + j] !== wordAt(at + i)) return -1
+  }
+  return slot
+}
+
+function rememberName(at: number, length: number, name: string, kind: number): void {
+  if (length < 4 || length > NAME_WORDS * 4) return
+  const first = wordAt(at)
+  const last = wordAt(at + length - 4)
+  // NaN (a name at the very end of its buffer) never compares equal: do not cache it.
+  if (Number.isNaN(first) || Number.isNaN(last)) return
+  const slot = nameSlot(first, last, length)
+  const base = slot * NAME_WORDS
+  NAME_DATA[base] = first
+  NAME_DATA[base + NAME_WORDS - 1] = last
+  for (let i = 4, j = 1; i < length - 4; i += 4, j++) {
+    const word = wordAt(at + i)
+    if (Number.isNaN(word)) {
+      NAME_LENGTH[slot] = 0
+      return
+    }
+    NAME_DATA[base + j] = word
+  }
+  NAME_LENGTH[slot] = length
+  NAME_CACHE[slot] = name
+  NAME_KIND[slot] = kind
+}
+
 /** Which of the fields the parser acts on `text[start, end)` names, if any. */
 function fieldKind(text: string, start: number, end: number): number {
   switch (end - start) {
@@ -1045,6 +1193,12 @@ let words32: Int32Array = new Int32Array(0)
  * closer). DEL is ruled out by the caller. Reads aligned 32-bit words and tests all four bytes
  * at once: `(x - 0x20202020) & ~x & 0x80808080` is non-zero iff some byte of x is below 0x20.
  */
+function useViews(source: ArrayBufferLike): void {
+  viewSource = source
+  bytes8 = new Uint8Array(source)
+  words32 = new Int32Array(source, 0, source.byteLength >>> 2)
+}
+
 function noControlBytes(from: number, to: number): boolean {
   let i = from
   const end = to

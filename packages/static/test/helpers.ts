@@ -153,7 +153,9 @@ export async function startHandler(Handler: HandlerClass): Promise<RunningServer
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
+        server.close(() => {
+          resolve()
+        })
       }),
   }
 }
@@ -167,7 +169,9 @@ export async function startHTTP(listener: http.RequestListener): Promise<Running
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
-        server.close(() => resolve())
+        server.close(() => {
+          resolve()
+        })
       }),
   }
 }
@@ -200,7 +204,7 @@ export function request(port: number, target: string, options: RequestOptions = 
   const version = options.version ?? 'HTTP/1.0'
   let head = `${method} ${target} ${version}\r\nHost: localhost\r\n`
   for (const [name, value] of Object.entries(options.headers ?? {})) head += `${name}: ${value}\r\n`
-  if (version === 'HTTP/1.1' && options.headers?.['Connection'] === undefined) head += 'Connection: close\r\n'
+  if (version === 'HTTP/1.1' && options.headers?.Connection === undefined) head += 'Connection: close\r\n'
   head += '\r\n'
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.from(head, 'latin1')))
@@ -224,7 +228,7 @@ export function parseResponse(data: Buffer): RawResponse {
   const lines = raw.slice(0, end).split('\r\n')
   const statusLine = lines[0] ?? ''
   const match = /^HTTP\/\d\.\d (\d{3}) ?(.*)$/.exec(statusLine)
-  if (match === null) throw new Error(`bad status line ${JSON.stringify(statusLine)}`)
+  if (match == null) throw new Error(`bad status line ${JSON.stringify(statusLine)}`)
   const headers = lines.slice(1).map((line) => {
     const colon = line.indexOf(':')
     return [line.slice(0, colon), line.slice(colon + 1).trim()] as const
@@ -250,16 +254,54 @@ export function parseMultipart(response: RawResponse): { headers: Record<string,
   const chunks = text.split(delimiter)
   // chunks[0] is the preamble (empty), the last is `--\r\n` after the close delimiter.
   if (chunks[0] !== '' || chunks[chunks.length - 1] !== '--\r\n') throw new Error('bad multipart framing')
-  return chunks.slice(1, -1).map((chunk, i, all) => {
-    const withoutCRLF = i < all.length - 1 || chunk.endsWith('\r\n') ? chunk.replace(/\r\n$/, '') : chunk
-    const headEnd = withoutCRLF.indexOf('\r\n\r\n')
-    const head = withoutCRLF.slice(2, headEnd) // skip the CRLF after the delimiter
+  return chunks.slice(1, -1).map((chunk) => {
+    // Each part: CRLF after the delimiter, head, blank line, data, and the CRLF that starts the next delimiter.
+    if (!chunk.startsWith('\r\n') || !chunk.endsWith('\r\n')) throw new Error('bad multipart part framing')
+    const part = chunk.slice(2, -2)
+    const headEnd = part.indexOf('\r\n\r\n')
     const headers: Record<string, string> = {}
-    for (const line of head.split('\r\n')) {
+    for (const line of part.slice(0, headEnd).split('\r\n')) {
       const colon = line.indexOf(':')
       headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
     }
-    return { headers, body: Buffer.from(withoutCRLF.slice(headEnd + 4), 'latin1') }
+    return { headers, body: Buffer.from(part.slice(headEnd + 4), 'latin1') }
+  })
+}
+
+/** GET `target`, stop reading after the head, run `change`, then read the rest. */
+export function readSlowly(port: number, target: string, change: () => Promise<unknown>): Promise<{ announced: number; received: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`))
+    let buffered = Buffer.alloc(0)
+    let announced = -1
+    let received = 0
+    socket.on('data', (chunk: Buffer) => {
+      if (announced === -1) {
+        buffered = Buffer.concat([buffered, chunk])
+        const end = buffered.indexOf('\r\n\r\n')
+        if (end === -1) return
+        const response = parseResponse(buffered.subarray(0, end + 4))
+        announced = Number(response.header('Content-Length'))
+        received = buffered.length - end - 4
+        socket.pause()
+        change().then(
+          () => {
+            setTimeout(() => {
+              socket.resume()
+            }, 50)
+          },
+          (error: unknown) => {
+            reject(error instanceof Error ? error : new Error(String(error)))
+          },
+        )
+        return
+      }
+      received += chunk.length
+    })
+    socket.on('error', () => undefined)
+    socket.on('close', () => {
+      resolve({ announced, received })
+    })
   })
 }
 

@@ -121,6 +121,8 @@ const STAT_OPTIONS = { throwIfNoEntry: false } as const
 const RETRY: unique symbol = Symbol('retry')
 const MAX_ATTEMPTS = 3
 const PATH_CACHE_LIMIT = 4096
+/** Longer paths are checked every time: a client must not fill memory with 64 KiB keys. */
+const PATH_CACHE_MAX_KEY = 1024
 const LISTING_CACHE_LIMIT = 256
 
 const NOT_FOUND = 'File not found'
@@ -399,8 +401,10 @@ export class StaticCore {
     const result: CheckedPath = check.ok
       ? { ok: true, fsPath: path.join(this.root, ...check.segments), trailingSlash: check.trailingSlash }
       : check
-    if (cache.size >= PATH_CACHE_LIMIT) cache.clear()
-    cache.set(urlPath, result)
+    if (urlPath.length <= PATH_CACHE_MAX_KEY) {
+      if (cache.size >= PATH_CACHE_LIMIT) cache.clear()
+      cache.set(urlPath, result)
+    }
     return result
   }
 

@@ -93,7 +93,7 @@ export type PathCheck =
       readonly ok: true
       /** Decoded, normalized segments (no `''`, `.` or `..`). */
       readonly segments: readonly string[]
-      /** The decoded path ended with `/` (so `%2F` counts, as in CPython). */
+      /** The path ended with `/` before decoding (as in CPython's `translate_path`, `%2F` does not count). */
       readonly trailingSlash: boolean
     }
   | { readonly ok: false; readonly status: 400 | 404; readonly reason: PathRefusal }
@@ -150,7 +150,7 @@ export function checkUrlPath(urlPath: string, allowDotfiles: boolean): PathCheck
       }
     }
   }
-  return { ok: true, segments, trailingSlash: decoded.charCodeAt(length - 1) === SLASH }
+  return { ok: true, segments, trailingSlash: urlPath.charCodeAt(urlPath.length - 1) === SLASH }
 }
 
 function isDriveLike(segment: string): boolean {
@@ -186,8 +186,8 @@ function isHex(byte: number | undefined): boolean {
 }
 
 /**
- * CPython's `SimpleHTTPRequestHandler.translate_path`: drop `#…` and `?…`, percent-decode,
- * remember a trailing `/`, normalize, keep only components that are plain names (not `.`/`..`,
+ * CPython's `SimpleHTTPRequestHandler.translate_path`: drop `?…` and `#…`, remember a trailing
+ * `/`, percent-decode, normalize, keep only components that are plain names (not `.`/`..`,
  * no separator or drive), join them to `directory`, re-append the `/`.
  *
  * This is the public, CPython-compatible mapping. Requests go through {@link checkUrlPath}
@@ -195,12 +195,13 @@ function isHex(byte: number | undefined): boolean {
  */
 export function translatePath(directory: string, target: string): string {
   let p = target
-  const hash = p.indexOf('#')
-  if (hash !== -1) p = p.slice(0, hash)
   const mark = p.indexOf('?')
   if (mark !== -1) p = p.slice(0, mark)
-  p = unquote(p)
+  const hash = p.indexOf('#')
+  if (hash !== -1) p = p.slice(0, hash)
+  // Before decoding, as CPython: `%2F` at the end does not count here.
   const trailingSlash = p.trimEnd().endsWith('/')
+  p = unquote(p)
   const words: string[] = []
   for (const word of p.split('/')) {
     if (word === '' || word === '.') continue

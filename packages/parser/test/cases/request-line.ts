@@ -1,0 +1,251 @@
+/** The request line: method, request-target forms, versions, HTTP/0.9 (RFC 9112 §3, CPython's parse_request). */
+import { fields, type ParseCase } from './types.js'
+
+export const requestLineCases: ParseCase[] = [
+  // ---- accepted ------------------------------------------------------------------------------
+  {
+    title: 'origin-form target',
+    why: 'The everyday form: a path and query, kept exactly as sent (nothing percent-decoded).',
+    raw: 'GET /search?q=a%20b&x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n',
+    requests: [
+      {
+        method: 'GET',
+        target: '/search?q=a%20b&x=1',
+        targetForm: 'origin',
+        version: 'HTTP/1.1',
+        versionMajor: 1,
+        versionMinor: 1,
+        headers: fields('Host: example.com'),
+        framing: 'none',
+        contentLength: 0,
+        keepAlive: true,
+      },
+    ],
+  },
+  {
+    title: 'absolute-form target',
+    why: 'Proxies receive absolute URIs (RFC 9112 §3.2.2); a server must accept them too.',
+    raw: 'GET http://example.com/a/b?c HTTP/1.1\r\nHost: example.com\r\n\r\n',
+    requests: [{ method: 'GET', target: 'http://example.com/a/b?c', targetForm: 'absolute', version: 'HTTP/1.1' }],
+  },
+  {
+    title: 'authority-form target for CONNECT',
+    why: 'CONNECT names host:port and nothing else (RFC 9112 §3.2.3).',
+    raw: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    requests: [{ method: 'CONNECT', target: 'example.com:443', targetForm: 'authority', version: 'HTTP/1.1' }],
+  },
+  {
+    title: 'authority-form with an IPv6 literal',
+    why: 'Bracketed IPv6 hosts are valid authorities.',
+    raw: 'CONNECT [::1]:8080 HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n',
+    requests: [{ method: 'CONNECT', target: '[::1]:8080', targetForm: 'authority', version: 'HTTP/1.1' }],
+  },
+  {
+    title: 'asterisk-form for OPTIONS',
+    why: '`OPTIONS *` asks about the server as a whole (RFC 9112 §3.2.4).',
+    raw: 'OPTIONS * HTTP/1.1\r\nHost: example.com\r\n\r\n',
+    requests: [{ method: 'OPTIONS', target: '*', targetForm: 'asterisk', version: 'HTTP/1.1' }],
+  },
+  {
+    title: 'HTTP/1.0 without Host',
+    why: 'Host is optional before HTTP/1.1, and HTTP/1.0 closes by default.',
+    raw: 'GET / HTTP/1.0\r\n\r\n',
+    requests: [{ method: 'GET', target: '/', version: 'HTTP/1.0', versionMajor: 1, versionMinor: 0, headers: [], keepAlive: false }],
+  },
+  {
+    title: 'HTTP/1.0 asking for keep-alive',
+    why: 'An HTTP/1.0 client opts in to persistence with `Connection: keep-alive`.',
+    raw: 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+    requests: [{ method: 'GET', target: '/', version: 'HTTP/1.0', keepAlive: true }],
+  },
+  {
+    title: 'HTTP/1.1 without Host is accepted',
+    why: 'CPython does not require Host; the handler, not the parser, decides (documented leniency).',
+    raw: 'GET / HTTP/1.1\r\n\r\n',
+    requests: [{ method: 'GET', target: '/', version: 'HTTP/1.1', headers: [] }],
+  },
+  {
+    title: 'HTTP/0.9 simple request',
+    why: 'A two-word line is HTTP/0.9 (CPython): no headers follow, the response ends the connection.',
+    raw: 'GET /index.html\r\n',
+    requests: [
+      { method: 'GET', target: '/index.html', version: 'HTTP/0.9', versionMajor: 0, versionMinor: 9, headers: [], keepAlive: false },
+    ],
+  },
+  {
+    title: 'HTTP/0.9 ends the stream',
+    why: 'Nothing after a simple request is read as headers or as another request.',
+    raw: 'GET /\r\nHost: a\r\n\r\nGET /again HTTP/1.1\r\n\r\n',
+    requests: [{ method: 'GET', target: '/', version: 'HTTP/0.9', headers: [] }],
+  },
+  {
+    title: 'extension method',
+    why: 'Any token is a method; unknown ones get 501 from the handler, not 400 from the parser (CPython).',
+    raw: 'SPAM /eggs HTTP/1.1\r\nHost: a\r\n\r\n',
+    requests: [{ method: 'SPAM', target: '/eggs', version: 'HTTP/1.1' }],
+  },
+  {
+    title: 'method case is kept',
+    why: 'Methods are case-sensitive (RFC 9110 §9.1): `get` is not `GET`, so the handler answers 501.',
+    raw: 'get / HTTP/1.1\r\nHost: a\r\n\r\n',
+    requests: [{ method: 'get', target: '/', version: 'HTTP/1.1' }],
+  },
+  {
+    title: 'HTTP/1.2 is read as HTTP/1.x',
+    why: 'A higher minor version must be accepted as the highest 1.x we speak (RFC 9110 §2.5; CPython).',
+    raw: 'GET / HTTP/1.2\r\nHost: a\r\n\r\n',
+    requests: [{ method: 'GET', target: '/', version: 'HTTP/1.2', versionMajor: 1, versionMinor: 2, keepAlive: true }],
+  },
+  {
+    title: 'version digits with leading zeros',
+    why: 'CPython reads `HTTP/01.01` as 1.1 (int() of each part); we keep its rule.',
+    raw: 'GET / HTTP/01.01\r\nHost: a\r\n\r\n',
+    requests: [{ method: 'GET', target: '/', version: 'HTTP/01.01', versionMajor: 1, versionMinor: 1 }],
+  },
+  {
+    title: 'raw UTF-8 in the target',
+    why: 'Some clients send unencoded UTF-8; it is kept byte for byte (latin-1) for the handler to decode.',
+    raw: 'GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n',
+    requests: [{ method: 'GET', target: '/caf\xc3\xa9', version: 'HTTP/1.1' }],
+  },
+  {
+    title: 'empty lines before the request line are ignored',
+    why: 'RFC 9112 §2.2: a server should ignore CRLFs before a request (some clients add one after a body).',
+    raw: '\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n',
+    requests: [{ method: 'GET', target: '/', version: 'HTTP/1.1' }],
+  },
+
+  // ---- refused -------------------------------------------------------------------------------
+  {
+    title: 'HTTP/2.0 → 505',
+    why: 'CPython answers 505 with "Invalid HTTP version (2.0)"; an h2 preface is not HTTP/1.x.',
+    raw: 'GET / HTTP/2.0\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_VERSION_NOT_SUPPORTED', status: 505, reason: 'Invalid HTTP version (2.0)' },
+  },
+  {
+    title: 'HTTP/3.0 → 505',
+    why: 'Every major version from 2 up is refused the same way.',
+    raw: 'GET / HTTP/3.0\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_VERSION_NOT_SUPPORTED', status: 505, reason: 'Invalid HTTP version (3.0)' },
+  },
+  {
+    title: 'version is checked before the word count',
+    why: 'CPython looks at the last word of three or more first: four words ending in HTTP/2.0 are a 505.',
+    raw: 'GET / x HTTP/2.0\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_VERSION_NOT_SUPPORTED', status: 505 },
+  },
+  {
+    title: 'version without a minor number',
+    why: '`HTTP/1` is not HTTP-version (RFC 9112 §2.3); CPython: "Bad request version".',
+    raw: 'GET / HTTP/1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_VERSION', status: 400, reason: "Bad request version ('HTTP/1')" },
+  },
+  {
+    title: 'version with three numbers',
+    why: '`HTTP/1.1.1` splits into three parts; CPython refuses it.',
+    raw: 'GET / HTTP/1.1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_VERSION', status: 400, reason: "Bad request version ('HTTP/1.1.1')" },
+  },
+  {
+    title: 'lower-case protocol name',
+    why: 'HTTP-name is case-sensitive (RFC 9112 §2.3).',
+    raw: 'GET / http/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_VERSION', status: 400, reason: "Bad request version ('http/1.1')" },
+  },
+  {
+    title: 'non-digit version',
+    why: 'Version numbers are digits.',
+    raw: 'GET / HTTP/a.b\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_VERSION', status: 400, reason: "Bad request version ('HTTP/a.b')" },
+  },
+  {
+    title: 'eleven-digit version component',
+    why: 'CPython caps each component at ten digits ("unreasonable length http version").',
+    raw: 'GET / HTTP/1.00000000001\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_VERSION', status: 400, reason: "Bad request version ('HTTP/1.00000000001')" },
+  },
+  {
+    title: 'eleven-digit major version',
+    why: 'The cap applies to the major number too.',
+    raw: 'GET / HTTP/00000000001.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_VERSION', status: 400 },
+  },
+  {
+    title: 'trailing space after the version',
+    why: 'One space between words and none after: every parser on the path must split the line alike.',
+    raw: 'GET / HTTP/1.1 \r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_VERSION', status: 400, reason: "Bad request version ('')" },
+  },
+  {
+    title: 'invalid character in the method',
+    why: 'A method is a token (RFC 9110 §9.1); `(` is a delimiter.',
+    raw: 'GE(T / HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_METHOD', status: 400 },
+  },
+  {
+    title: 'NUL in the method',
+    why: 'C-based peers stop at NUL and see another method.',
+    raw: 'GE\x00T / HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_METHOD', status: 400 },
+  },
+  {
+    title: 'request line starts with a space',
+    why: 'An empty method is no method.',
+    raw: ' GET / HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_REQUEST_LINE', status: 400 },
+  },
+  {
+    title: 'one word',
+    why: 'CPython: "Bad request syntax".',
+    raw: 'GET\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_REQUEST_LINE', status: 400, reason: "Bad request syntax ('GET')" },
+  },
+  {
+    title: 'two spaces between method and target',
+    why: 'Stricter than CPython\'s split(): an empty word is how request lines are split differently.',
+    raw: 'GET  / HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_REQUEST_LINE', status: 400 },
+  },
+  {
+    title: 'tab instead of a space',
+    why: 'Only SP separates request-line words (RFC 9112 §3); a tab leaves the method invalid.',
+    raw: 'GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_METHOD', status: 400 },
+  },
+  {
+    title: 'HTTP/0.9 with a method other than GET',
+    why: 'CPython: "Bad HTTP/0.9 request type"; only GET existed in HTTP/0.9.',
+    raw: 'POST /\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_HTTP09_METHOD', status: 400, reason: "Bad HTTP/0.9 request type ('POST')" },
+  },
+  {
+    title: 'control character in the target',
+    why: 'A control byte in a URL is how log and header injection starts.',
+    raw: 'GET /a\x01b HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_TARGET', status: 400 },
+  },
+  {
+    title: 'DEL in the target',
+    why: 'DEL is a control character too.',
+    raw: 'GET /a\x7fb HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_TARGET', status: 400 },
+  },
+  {
+    title: 'asterisk target with GET',
+    why: '`*` is only meaningful for OPTIONS (RFC 9112 §3.2.4).',
+    raw: 'GET * HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_TARGET', status: 400 },
+  },
+  {
+    title: 'CONNECT with a path',
+    why: 'CONNECT takes authority-form only; a path means a confused or hostile client.',
+    raw: 'CONNECT /tunnel HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_TARGET', status: 400 },
+  },
+  {
+    title: 'relative target',
+    why: 'A target that is no path, URI, authority or `*` has no meaning (RFC 9112 §3.2).',
+    raw: 'GET index.html HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_TARGET', status: 400 },
+  },
+]

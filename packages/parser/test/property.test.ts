@@ -1,0 +1,258 @@
+/**
+ * Property tests (fast-check). The seed is logged and can be replayed with FC_SEED=<seed>; the
+ * `fuzz` script raises the run counts (FC_RUNS) for long runs.
+ *
+ * 1. Any split of a valid stream of pipelined requests (bodies by length and chunked, with
+ *    extensions and trailers) gives exactly what one chunk gives, and that is what was sent.
+ * 2. Mutated streams (flipped bytes, inserted CR/LF/NUL/SP/colon, deletions, truncation) only
+ *    ever give a typed HTTPParseError or a valid parse — the same for every split — and never
+ *    anything thrown.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { HTTPParseError, PARSE_ERRORS, isSimpleHTTPError, type ParserOptions } from '../src/index.js'
+import { run, type Outcome } from './helpers.js'
+
+const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31))
+const runs = (n: number): number => Number(process.env.FC_RUNS ?? n)
+console.log(`fast-check seed: ${seed} (replay with FC_SEED=${seed})`)
+
+// ---- a model of valid requests ------------------------------------------------------------------
+
+const TCHAR = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+const VCHAR = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('')
+const OBS_TEXT = '\x80\xa0\xc3\xa9\xff'
+const PATH = "abcxyzABC0123456789-._~!$&'()*+,;=:@%/?"
+/** Names the model leaves to the framing arbitraries. */
+const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'expect'])
+
+const chars = (alphabet: string, minLength: number, maxLength: number) =>
+  fc.string({ unit: fc.constantFrom(...alphabet), minLength, maxLength })
+
+const token = chars(TCHAR, 1, 16)
+const fieldName = token.filter((n) => !RESERVED.has(n.toLowerCase()))
+// A value never starts or ends with whitespace (that would be trimmed); inside it may have some.
+const fieldValue = fc
+  .array(chars(VCHAR + OBS_TEXT, 1, 12), { minLength: 0, maxLength: 4 })
+  .chain((words) => fc.constantFrom(' ', '\t', '  ').map((sep) => words.join(sep)))
+const field = fc.tuple(fieldName, fieldValue, fc.constantFrom('', ' ', '\t', ' \t'))
+const bodyBytes = (max: number) => fc.uint8Array({ minLength: 1, maxLength: max }).map((b) => Buffer.from(b).toString('latin1'))
+const chunkExt = fc.option(
+  fc.tuple(token, fc.option(fc.oneof(token, chars(VCHAR.replace(/["\\]/g, '') + ' ', 0, 8).map((v) => `"${v}"`)))),
+  { nil: undefined },
+)
+
+interface ModelRequest {
+  bytes: string
+  method: string
+  target: string
+  version: string
+  headers: string[]
+  body: string
+  trailers: string[] | null
+}
+
+const request: fc.Arbitrary<ModelRequest> = fc
+  .record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'REPORT'),
+    path: chars(PATH, 0, 24),
+    http10: fc.boolean(),
+    host: fc.boolean(),
+    fields: fc.array(field, { maxLength: 6 }),
+    body: fc.oneof(
+      fc.constant({ kind: 'none' as const }),
+      fc.record({ kind: fc.constant('length' as const), data: bodyBytes(64) }),
+      fc.record({
+        kind: fc.constant('chunked' as const),
+        chunks: fc.array(fc.tuple(bodyBytes(40), chunkExt, fc.boolean()), { minLength: 0, maxLength: 4 }),
+        trailers: fc.array(fc.tuple(fieldName, fieldValue), { maxLength: 3 }),
+      }),
+    ),
+  })
+  .map(({ method, path, http10, host, fields, body }) => {
+    const version = http10 && body.kind !== 'chunked' ? 'HTTP/1.0' : 'HTTP/1.1'
+    const target = `/${path}`
+    const headers: string[] = []
+    let lines = ''
+    if (host) {
+      headers.push('Host', 'example.com')
+      lines += 'Host: example.com\r\n'
+    }
+    for (const [name, value, pad] of fields) {
+      headers.push(name, value)
+      lines += `${name}:${pad}${value}${pad}\r\n`
+    }
+    let payload = ''
+    let decoded = ''
+    let trailers: string[] | null = null
+    if (body.kind === 'length') {
+      headers.push('Content-Length', String(body.data.length))
+      lines += `Content-Length: ${body.data.length}\r\n`
+      payload = decoded = body.data
+    } else if (body.kind === 'chunked') {
+      headers.push('Transfer-Encoding', 'chunked')
+      lines += 'Transfer-Encoding: chunked\r\n'
+      for (const [data, ext, upper] of body.chunks) {
+        const size = data.length.toString(16)
+        const extText = ext === undefined ? '' : `;${ext[0]}${ext[1] == null ? '' : `=${ext[1]}`}`
+        payload += `${upper ? size.toUpperCase() : size}${extText}\r\n${data}\r\n`
+        decoded += data
+      }
+      payload += '0\r\n'
+      for (const [name, value] of body.trailers) payload += `${name}: ${value}\r\n`
+      payload += '\r\n'
+      trailers = body.trailers.length > 0 ? body.trailers.flat() : null
+    }
+    return {
+      bytes: `${method} ${target} ${version}\r\n${lines}\r\n${payload}`,
+      method,
+      target,
+      version,
+      headers,
+      body: decoded,
+      trailers,
+    }
+  })
+
+/** Several requests, sometimes with an empty line between them (which must be skipped). */
+const stream = fc.array(fc.tuple(request, fc.boolean()), { minLength: 1, maxLength: 5 }).map((items) => ({
+  bytes: Buffer.from(items.map(([r, blank], i) => (blank && i > 0 ? '\r\n' : '') + r.bytes).join(''), 'latin1'),
+  requests: items.map(([r]) => r),
+}))
+
+/** Chunk sizes for a split: many small pieces, or a few large ones. */
+const split = fc.oneof(
+  fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 400 }),
+  fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 12 }),
+)
+
+// ---- the properties -----------------------------------------------------------------------------
+
+describe('property: any split gives the one-chunk result', () => {
+  it('parses valid pipelined streams the same way however they are cut', () => {
+    fc.assert(
+      fc.property(stream, split, ({ bytes, requests }, sizes) => {
+        const whole = run(bytes, undefined, 'whole')
+        expect(whole.error).toBeUndefined()
+        expect(
+          whole.requests.map(({ method, target, version, headers, body, trailers }) => ({ method, target, version, headers, body, trailers })),
+        ).toEqual(requests.map(({ bytes: _bytes, ...rest }) => rest))
+        expect(run(bytes, undefined, sizes)).toEqual(whole)
+      }),
+      { seed, numRuns: runs(300) },
+    )
+  })
+})
+
+// ---- mutations ----------------------------------------------------------------------------------
+
+type Mutation =
+  | { kind: 'flip'; at: number; xor: number }
+  | { kind: 'insert'; at: number; byte: number }
+  | { kind: 'delete'; at: number }
+  | { kind: 'truncate'; at: number }
+
+const position = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true })
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('flip' as const), at: position, xor: fc.integer({ min: 1, max: 255 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: position,
+    byte: fc.oneof(fc.constantFrom(0x0d, 0x0a, 0x00, 0x20, 0x3a, 0x09, 0x3b, 0x7f), fc.integer({ min: 0, max: 255 })),
+  }),
+  fc.record({ kind: fc.constant('delete' as const), at: position }),
+  fc.record({ kind: fc.constant('truncate' as const), at: position }),
+).map((m) => m as Mutation)
+
+function mutate(bytes: Buffer, mutations: readonly Mutation[]): Buffer {
+  let out = Buffer.from(bytes)
+  for (const m of mutations) {
+    const at = Math.floor(m.at * out.length)
+    if (m.kind === 'flip') {
+      if (out.length > 0) out[at] = (out[at] as number) ^ m.xor
+    } else if (m.kind === 'insert') {
+      out = Buffer.concat([out.subarray(0, at), Buffer.of(m.byte), out.subarray(at)])
+    } else if (m.kind === 'delete') {
+      out = Buffer.concat([out.subarray(0, at), out.subarray(at + 1)])
+    } else {
+      out = out.subarray(0, at)
+    }
+  }
+  return out
+}
+
+/** Small limits so that mutated streams reach the limit checks too. */
+const options = fc.option(
+  fc.record(
+    {
+      maxRequestLineSize: fc.integer({ min: 8, max: 80 }),
+      maxHeaderLineSize: fc.integer({ min: 4, max: 60 }),
+      maxHeaders: fc.integer({ min: 0, max: 6 }),
+      maxHeadersSize: fc.integer({ min: 0, max: 200 }),
+      maxChunkExtensionSize: fc.integer({ min: 0, max: 12 }),
+      maxBodySize: fc.integer({ min: 0, max: 100 }),
+    },
+    { requiredKeys: [] },
+  ),
+  { nil: undefined },
+)
+
+function expectTyped(outcome: Outcome): void {
+  if (outcome.error === undefined) return
+  const { code, status } = outcome.error
+  expect(Object.keys(PARSE_ERRORS)).toContain(code)
+  expect(status).toBe(PARSE_ERRORS[code as keyof typeof PARSE_ERRORS])
+  expect(outcome.errorCalls).toBe(1)
+}
+
+describe('property: mutated input is refused with a typed error or parsed', () => {
+  it('never throws, and every split agrees on requests and error code', () => {
+    fc.assert(
+      fc.property(
+        stream,
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        split,
+        options,
+        ({ bytes }, mutations, sizes, opts: ParserOptions | undefined) => {
+          const input = mutate(bytes, mutations)
+          const whole = run(input, opts, 'whole')
+          expectTyped(whole)
+          expect(run(input, opts, sizes)).toEqual(whole)
+        },
+      ),
+      { seed, numRuns: runs(1000) },
+    )
+  })
+
+  it('reports errors as HTTPParseError values with the brand', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        let caught: unknown
+        try {
+          const outcome = run(Buffer.from(bytes), undefined, 'whole')
+          expectTyped(outcome)
+        } catch (error) {
+          caught = error
+        }
+        expect(caught).toBeUndefined()
+      }),
+      { seed, numRuns: runs(500) },
+    )
+    const error = run(Buffer.from('GET / HTTP/9.9\r\n\r\n'), undefined, 'whole').error
+    expect(error?.status).toBe(505)
+  })
+
+  it('errors from the one-shot helper are branded HTTPParseErrors', async () => {
+    const { parseRequests } = await import('../src/index.js')
+    fc.assert(
+      fc.property(stream, fc.array(mutation, { minLength: 1, maxLength: 3 }), ({ bytes }, mutations) => {
+        const { error } = parseRequests(mutate(bytes, mutations))
+        if (error === undefined) return
+        expect(error).toBeInstanceOf(HTTPParseError)
+        expect(isSimpleHTTPError(error)).toBe(true)
+        expect(error.status).toBe(PARSE_ERRORS[error.code])
+      }),
+      { seed, numRuns: runs(300) },
+    )
+  })
+})
