@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { hasWrk } from './lib.js'
 import { benchHello } from './hello.js'
+import { benchStatic } from './static.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 console.log(`# simplehttp benchmarks (node ${process.version}, load generator: ${hasWrk ? 'wrk' : 'autocannon'})`)
@@ -12,3 +13,4 @@ if (!only || only === 'parser') {
   spawnSync('pnpm', ['--filter', '@simplehttp/parser', 'bench'], { cwd: root, stdio: 'inherit' })
 }
 if (!only || only === 'hello') await benchHello()
+if (!only || only === 'static') await benchStatic()

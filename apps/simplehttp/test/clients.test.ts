@@ -50,11 +50,20 @@ interface PyResponse {
   body: string
 }
 
+/** What the Python script prints. */
+interface PyResults {
+  file: PyResponse
+  listing: PyResponse
+  redirected: PyResponse
+  unicode: PyResponse
+  missing: { status: number; reason: string; type: string }
+}
+
 describe("Python's urllib.request", () => {
   it('fetches a file and a listing, follows the 301, and sees the 404', async () => {
     const stdout = await mustRun('python3', ['-c', PYTHON, app.origin])
-    const out = JSON.parse(stdout.toString()) as Record<string, PyResponse>
-    expect(out['file']).toEqual({
+    const out = JSON.parse(stdout.toString()) as PyResults
+    expect(out.file).toEqual({
       status: 200,
       url: `${app.origin}/hello.txt`,
       type: 'text/plain',
@@ -62,17 +71,17 @@ describe("Python's urllib.request", () => {
       body: HELLO,
     })
     const listing = listingPage('/docs/', [['%C3%BCn%C3%AF.txt', 'ünï.txt']])
-    expect(out['listing']).toEqual({
+    expect(out.listing).toEqual({
       status: 200,
       url: `${app.origin}/docs/`,
       type: 'text/html; charset=utf-8',
       length: String(Buffer.byteLength(listing)),
       body: listing,
     })
-    expect(out['redirected']).toMatchObject({ status: 200, url: `${app.origin}/docs/`, body: listing })
-    expect(out['unicode']).toMatchObject({ status: 200, body: UNICODE })
-    expect(out['missing']).toEqual({ status: 404, reason: 'File not found', type: 'text/html;charset=utf-8' })
-    expect(app.process.stderr).toContain('"GET /docs HTTP/1.1" 301 -')
+    expect(out.redirected).toMatchObject({ status: 200, url: `${app.origin}/docs/`, body: listing })
+    expect(out.unicode).toMatchObject({ status: 200, body: UNICODE })
+    expect(out.missing).toEqual({ status: 404, reason: 'File not found', type: 'text/html;charset=utf-8' })
+    await app.process.waitForStderr('"GET /docs HTTP/1.1" 301 -')
   })
 })
 
@@ -130,7 +139,7 @@ describe("Node's fetch", () => {
     const since = await fetch(`${app.origin}/hello.txt`, { headers: { 'If-Modified-Since': lastModified } })
     expect(since.status).toBe(304)
     await since.arrayBuffer()
-    expect(app.process.stderr).toContain('"GET /hello.txt HTTP/1.1" 304 -')
+    await app.process.waitForStderr('"GET /hello.txt HTTP/1.1" 304 -')
   })
 
   it('HEAD: the same status and headers as GET, no body', async () => {
@@ -147,6 +156,6 @@ describe("Node's fetch", () => {
     expect(listing.status).toBe(200)
     expect(Number(listing.headers.get('content-length'))).toBeGreaterThan(0)
     expect(await listing.text()).toBe('')
-    expect(app.process.stderr).toContain('"HEAD /docs/ HTTP/1.1" 200 -')
+    await app.process.waitForStderr('"HEAD /docs/ HTTP/1.1" 200 -')
   })
 })

@@ -68,6 +68,7 @@ export class Spawned {
     })
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr += chunk
+      this.#wake()
     })
   }
 
@@ -84,19 +85,32 @@ export class Spawned {
   }
 
   /** The first match of `pattern` in stdout; rejects if the process ends first or after `ms`. */
-  waitForStdout(pattern: RegExp, ms = WAIT_MS): Promise<RegExpExecArray> {
+  async waitForStdout(pattern: RegExp, ms = WAIT_MS): Promise<RegExpExecArray> {
+    return this.#waitFor('stdout', (text) => pattern.exec(text), String(pattern), ms)
+  }
+
+  /**
+   * Wait (bounded) until stderr — the access log — contains `text`. The log line is written
+   * before the response, but reaches this process through a pipe of its own, so a client may
+   * finish before the line has been read here.
+   */
+  async waitForStderr(text: string, ms = WAIT_MS): Promise<void> {
+    await this.#waitFor('stderr', (all) => (all.includes(text) ? true : null), JSON.stringify(text), ms)
+  }
+
+  #waitFor<T>(stream: 'stdout' | 'stderr', find: (text: string) => T | null, what: string, ms: number): Promise<T> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters.delete(check)
-        reject(new Error(`no ${String(pattern)} on stdout after ${ms} ms\n${this.#describe()}`))
+        reject(new Error(`no ${what} on ${stream} after ${ms} ms\n${this.#describe()}`))
       }, ms)
       const check = (): void => {
-        const match = pattern.exec(this.stdout)
-        if (match === null && this.running) return
+        const found = find(this[stream])
+        if (found == null && this.running) return
         this.#waiters.delete(check)
         clearTimeout(timer)
-        if (match === null) reject(new Error(`ended before ${String(pattern)} appeared\n${this.#describe()}`))
-        else resolve(match)
+        if (found == null) reject(new Error(`ended before ${what} appeared on ${stream}\n${this.#describe()}`))
+        else resolve(found)
       }
       this.#waiters.add(check)
       check()
@@ -278,7 +292,11 @@ export async function cleanup(): Promise<void> {
   apps.clear()
   const exits = await Promise.all(
     running.map(async (proc) => {
-      process.kill(proc.pid, 'SIGTERM')
+      try {
+        process.kill(proc.pid, 'SIGTERM')
+      } catch {
+        // It ended on its own just now (ESRCH): its exit is checked all the same.
+      }
       const exit = await proc.waitForExit().catch((error: unknown) => {
         proc.child.kill('SIGKILL')
         throw error

@@ -50,9 +50,11 @@ describe('wget', () => {
       expect(copy.equals(Buffer.from(data)), name).toBe(true)
     }
     // wget asked for every file by its percent-encoded name, and each was answered with 200.
-    expect(app.process.stderr).toContain('"GET /f%C3%BCnf/%E6%97%A5%E6%9C%AC%E8%AA%9E.txt HTTP/1.1" 200 -')
-    expect(app.process.stderr).toContain('"GET /docs/guide/deep%20er/notes.txt HTTP/1.1" 200 -')
-    // Nothing failed but wget's look for robots.txt.
+    await app.process.waitForStderr('"GET /f%C3%BCnf/%E6%97%A5%E6%9C%AC%E8%AA%9E.txt HTTP/1.1" 200 -')
+    await app.process.waitForStderr('"GET /docs/guide/deep%20er/notes.txt HTTP/1.1" 200 -')
+    // Nothing failed but wget's look for robots.txt. (Stopped first, so the whole log is read.)
+    process.kill(app.process.pid, 'SIGTERM')
+    expect(await app.process.waitForExit()).toEqual({ code: 0, signal: null })
     const failed = app.process.stderr.split('\n').filter((line) => /" [45]\d\d -$/.test(line))
     expect(failed.filter((line) => !line.includes('"GET /robots.txt '))).toEqual([])
   })

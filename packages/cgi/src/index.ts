@@ -13,3 +13,7 @@ export type { CGIRequestInfo } from './environment.js'
 export { readScriptHead } from './script-output.js'
 export type { ScriptHead, ScriptHeadProblem } from './script-output.js'
 export { urlCollapsePath } from './url-collapse.js'
+
+// Errors
+export { CGI_ERRORS, CGIError } from './errors.js'
+export type { CGIErrorCode } from './errors.js'

@@ -33,6 +33,7 @@ export async function readScriptHead(
   let buffered: Buffer = Buffer.alloc(0)
   for (;;) {
     const end = findBlankLine(buffered)
+    if (end !== undefined && end.headEnd > limit) return 'header-block-too-large'
     if (end !== undefined) return parseHead(buffered.subarray(0, end.headEnd), buffered.subarray(end.bodyStart))
     if (buffered.length > limit) return 'header-block-too-large'
     const next = await chunks.next()
@@ -61,7 +62,7 @@ function parseHead(block: Buffer, rest: Buffer): ScriptHead | ScriptHeadProblem 
     const value = line.slice(colon + 1).trim()
     if (!TOKEN.test(name) || BAD_VALUE.test(value)) return 'malformed-header'
     if (name.toLowerCase() === 'status') {
-      const match = /^([1-5][0-9][0-9])(?:\s+(.*))?$/.exec(value)
+      const match = /^([2-5][0-9][0-9])(?:\s+(.*))?$/.exec(value)
       if (match == null) return 'malformed-header'
       head.status = Number(match[1])
       head.reason = match[2]

@@ -159,8 +159,6 @@ export class BaseHTTPRequestHandler {
   #sentLength = false
   #sentChunked = false
   #sentConnection = false
-  /** The server is stopping a connection the client expects to stay open: say so. */
-  #announceClose = false
 
   constructor(socket: Socket, clientAddress: ClientAddress, server: ServerInfo) {
     this.connection = socket
@@ -201,8 +199,6 @@ export class BaseHTTPRequestHandler {
   /** The server is stopping: finish the current request, then close; close now if idle. */
   shutdown(): void {
     this.#shutdownRequested = true
-    // A response still to come tells a keep-alive client not to send another request.
-    if (!this.closeConnection) this.#announceClose = true
     this.closeConnection = true
     this.#conn?.shutdown()
   }
@@ -271,11 +267,8 @@ export class BaseHTTPRequestHandler {
     this.closeConnection = !(http11 && head.versionMajor === 1 && head.versionMinor >= 1)
     if (tokens.has('close')) this.closeConnection = true
     else if (tokens.has('keep-alive') && http11) this.closeConnection = false
-    if (this.#shutdownRequested && !this.closeConnection) {
-      // A request that was already on its way when the server began to stop.
-      this.closeConnection = true
-      this.#announceClose = true
-    }
+    // A request that was already on its way when the server began to stop.
+    if (this.#shutdownRequested) this.closeConnection = true
   }
 
   #answerParseError(error: HTTPParseError): void {
@@ -396,7 +389,15 @@ export class BaseHTTPRequestHandler {
       // closing; CPython would leave it waiting on a kept-alive socket.
       this.#headerLines.push('Connection: close\r\n')
       this.closeConnection = true
-    } else if (status >= 200 && this.#announceClose && this.closeConnection && !this.#sentConnection) {
+    } else if (
+      status >= 200 &&
+      this.closeConnection &&
+      !this.#sentConnection &&
+      this.protocolVersion >= 'HTTP/1.1'
+    ) {
+      // An HTTP/1.1 status line promises a persistent connection unless it says otherwise
+      // (RFC 9112 §9.3): an HTTP/1.0 client, `Connection: close` or a stopping server must
+      // hear that this one closes. CPython leaves the header out.
       this.#headerLines.push('Connection: close\r\n')
     }
     this.#headerLines.push('\r\n')
@@ -506,7 +507,6 @@ export class BaseHTTPRequestHandler {
     this.#sentLength = false
     this.#sentChunked = false
     this.#sentConnection = false
-    this.#announceClose = false
   }
 }
 

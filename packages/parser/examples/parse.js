@@ -1,5 +1,7 @@
 // `pnpm --filter @simplehttp/parser example`: parse a few requests, then show a refused one.
 // (Inside this repo the package name resolves to its own dist/, so this is what a user writes.)
+import { Buffer } from 'node:buffer'
+import console from 'node:console'
 import { RequestParser, parseRequests } from '@simplehttp/parser'
 
 // Two pipelined requests in one buffer: a GET, then a chunked POST with a trailer.

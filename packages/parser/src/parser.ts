@@ -115,6 +115,9 @@ const KEEP_LINE_BUFFER = 4096
 
 const EMPTY = Buffer.alloc(0) as Latin1Buffer
 
+/** Views over an ArrayBuffer larger than this are dropped when `execute` returns. */
+const MAX_KEPT_VIEW = 65536
+
 interface Latin1Buffer extends Buffer {
   // Buffer's latin1 decoder without toString's encoding lookup (undici uses it the same way).
   latin1Slice(start: number, end: number): string
@@ -272,6 +275,8 @@ export class RequestParser {
         break
       }
     }
+    // Do not keep a large buffer alive through the shared views once this call is done.
+    if (viewSource !== undefined && viewSource.byteLength > MAX_KEPT_VIEW) useViews(EMPTY.buffer)
     return pos
   }
 
@@ -333,7 +338,7 @@ export class RequestParser {
       // Callbacks ran if a request ended; they may have parsed other bytes with another parser.
       if (viewSource !== this.#srcBuffer) useViews(this.#srcBuffer as ArrayBufferLike)
       i = lf + 1
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- callbacks may call pause()
+      // #paused is set by callbacks that call pause().
       if (state > S_TRAILERS || this.#paused || i === text.length) return base + i
     }
   }
@@ -367,10 +372,8 @@ export class RequestParser {
 
   /** A fresh copy of `text[start, end)` (a slice would keep the whole decoded text alive). */
   #srcCopy(start: number, end: number): string {
-    return (this.#srcBuffer === undefined ? EMPTY : (Buffer.from(this.#srcBuffer) as Latin1Buffer)).latin1Slice(
-      this.#srcOffset + start,
-      this.#srcOffset + end,
-    )
+    const whole = Buffer.from(this.#srcBuffer as ArrayBufferLike) as Latin1Buffer
+    return whole.latin1Slice(this.#srcOffset + start, this.#srcOffset + end)
   }
 
   #setSource(src: Buffer, base: number, text: string): void {
@@ -379,7 +382,7 @@ export class RequestParser {
     this.#srcBuffer = source
     if (source !== viewSource) useViews(source)
     // One native scan per decoded window (memchr speed) instead of a compare per value byte.
-    this.#srcNoDel = text.indexOf('\x7f') === -1
+    this.#srcNoDel = !text.includes('\x7f')
   }
 
   #appendLine(chunk: Buffer, start: number, end: number): void {
@@ -681,8 +684,8 @@ export class RequestParser {
     let kind = K_OTHER
     if (colon > start && colon < end) {
       const slot = LITTLE_ENDIAN ? findName(offset + start, colon - start) : -1
-      if (slot >= 0) {
-        name = NAME_CACHE[slot] as string
+      name = slot >= 0 ? NAME_CACHE[slot] : undefined
+      if (name !== undefined) {
         kind = NAME_KIND[slot] as number
       } else {
         const bytes = bytes8

@@ -11,8 +11,8 @@ describe('error registry', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
   const section = readme.slice(readme.indexOf('## Errors'))
   /** `| \`CODE\` | status | when |` rows of the README's Errors table. */
-  const rows = new Map(
-    [...section.matchAll(/^\|\s*`(SH_ERR_[A-Z0-9_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [m[1], Number(m[2])]),
+  const rows = new Map<string, number>(
+    [...section.matchAll(/^\|\s*`(SH_ERR_[A-Z0-9_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [m[1] ?? '', Number(m[2])]),
   )
 
   it('lists every code in the README with its status', () => {
@@ -64,7 +64,7 @@ describe('HTTPParseError', () => {
 
   it('escapes client bytes in messages', () => {
     const { error } = api.parseRequests(Buffer.from('GET / HTTP/\x1b[31m1\r\n\r\n', 'latin1'))
-    expect(error?.message).not.toMatch(/[\x00-\x1f]/)
+    expect(Array.from(error?.message ?? '').filter((c) => c.charCodeAt(0) < 0x20)).toEqual([])
     expect(error?.reason).toBe("Bad request version ('HTTP/\\x1b[31m1')")
   })
 })

@@ -112,7 +112,9 @@ beforeAll(async () => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
     else socket.destroy()
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
   port = (server.address() as AddressInfo).port
 })
 
@@ -130,7 +132,11 @@ async function askNode(raw: string): Promise<Verdict> {
     socket.once('error', reject)
   })
   const local = socket.localPort ?? -1
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  const closed = new Promise<void>((resolve) => {
+    socket.once('close', () => {
+      resolve()
+    })
+  })
   socket.on('error', () => undefined) // a reset after a 400 is fine
   socket.end(Buffer.from(raw, 'latin1'))
   await closed
@@ -160,7 +166,7 @@ function listedDisagreements(): Map<string, Listed> {
   const rows = new Map<string, Listed>()
   for (const line of text.split('\n')) {
     const match = /^\|\s*`([^`]+)`\s*\|\s*(accepts|rejects)\b[^|]*\|\s*(accepts|rejects)\b[^|]*\|/.exec(line)
-    if (match === null) continue
+    if (match == null) continue
     const [, title, ours, node] = match as unknown as [string, string, Listed['ours'], Listed['node']]
     rows.set(title, { title, ours, node })
   }
@@ -199,7 +205,7 @@ describe('differential: @simplehttp/parser vs node:http (llhttp)', () => {
 
     const unlisted = [...found.values()].filter((d) => {
       const row = listed.get(d.title)
-      return row === undefined || row.ours !== d.ours || row.node !== d.node
+      return row?.ours !== d.ours || row.node !== d.node
     })
     expect(
       unlisted.map((d) => `| \`${d.title}\` | ${d.ours} | ${d.node} | … |`),

@@ -109,10 +109,10 @@ export function run(bytes: Buffer, options: ParserOptions | undefined, split: Sp
     options,
   )
   for (const piece of cut(bytes, split)) {
-    const stopped = parser.finished
+    const stoppedBefore = isFinished(parser)
     const consumed = parser.execute(piece)
-    if (stopped) expect(consumed).toBe(0)
-    else if (!parser.finished) expect(consumed).toBe(piece.length)
+    if (stoppedBefore) expect(consumed).toBe(0)
+    else if (!isFinished(parser)) expect(consumed).toBe(piece.length)
     else expect(consumed).toBeLessThanOrEqual(piece.length)
   }
   parser.finish()
@@ -123,6 +123,11 @@ export function run(bytes: Buffer, options: ParserOptions | undefined, split: Sp
     error: error && { code: error.code, status: error.status, reason: error.reason, explain: error.explain },
     errorCalls,
   }
+}
+
+/** Read through a call, so the compiler does not carry a narrowed value across execute(). */
+function isFinished(parser: RequestParser): boolean {
+  return parser.finished
 }
 
 /** Assert that an outcome is what a case table says. */

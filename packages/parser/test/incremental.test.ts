@@ -92,6 +92,25 @@ describe('incremental parsing', () => {
     expect(outcome.requests).toHaveLength(2000)
   })
 
+  it('lets a callback parse other bytes with another parser in the middle of a chunk', () => {
+    const stream = Buffer.from(GET('/one') + GET('/two') + 'POST /three HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx')
+    const targets: string[] = []
+    const inner: string[] = []
+    const parser = new RequestParser({
+      onHead(head) {
+        targets.push(head.target)
+        // Different bytes in a different ArrayBuffer, same header names.
+        const other = Buffer.from(`GET /inner-${head.target.slice(1)} HTTP/1.1\r\nHost: elsewhere\r\nAccept: text/html\r\n\r\n`)
+        const { requests } = parseRequests(new Uint8Array(other))
+        inner.push(`${requests[0]?.target ?? ''} ${requests[0]?.headers.get('host') ?? ''}`)
+      },
+    })
+    expect(parser.execute(stream)).toBe(stream.length)
+    expect(parser.error).toBeUndefined()
+    expect(targets).toEqual(['/one', '/two', '/three'])
+    expect(inner).toEqual(['/inner-one elsewhere', '/inner-two elsewhere', '/inner-three elsewhere'])
+  })
+
   it('accepts Uint8Array chunks that are not Buffers', () => {
     const bytes = new TextEncoder().encode('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok')
     const { requests, error } = parseRequests(new Uint8Array(bytes.buffer, 0, bytes.length))

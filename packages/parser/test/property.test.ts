@@ -27,10 +27,11 @@ const PATH = "abcxyzABC0123456789-._~!$&'()*+,;=:@%/?"
 const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'expect'])
 
 const chars = (alphabet: string, minLength: number, maxLength: number) =>
-  fc.string({ unit: fc.constantFrom(...alphabet), minLength, maxLength })
+  fc.string({ unit: fc.constantFrom(...Array.from(alphabet)), minLength, maxLength })
 
 const token = chars(TCHAR, 1, 16)
-const fieldName = token.filter((n) => !RESERVED.has(n.toLowerCase()))
+// Up to 40 characters: past the 32 that the shared name cache keeps.
+const fieldName = chars(TCHAR, 1, 40).filter((n) => !RESERVED.has(n.toLowerCase()))
 // A value never starts or ends with whitespace (that would be trimmed); inside it may have some.
 const fieldValue = fc
   .array(chars(VCHAR + OBS_TEXT, 1, 12), { minLength: 0, maxLength: 4 })
@@ -136,7 +137,9 @@ describe('property: any split gives the one-chunk result', () => {
         expect(whole.error).toBeUndefined()
         expect(
           whole.requests.map(({ method, target, version, headers, body, trailers }) => ({ method, target, version, headers, body, trailers })),
-        ).toEqual(requests.map(({ bytes: _bytes, ...rest }) => rest))
+        ).toEqual(
+          requests.map(({ method, target, version, headers, body, trailers }) => ({ method, target, version, headers, body, trailers })),
+        )
         expect(run(bytes, undefined, sizes)).toEqual(whole)
       }),
       { seed, numRuns: runs(300) },
@@ -162,7 +165,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('delete' as const), at: position }),
   fc.record({ kind: fc.constant('truncate' as const), at: position }),
-).map((m) => m as Mutation)
+)
 
 function mutate(bytes: Buffer, mutations: readonly Mutation[]): Buffer {
   let out = Buffer.from(bytes)

@@ -11,8 +11,14 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true })
  * UTF-8 they are (as `@simplehttp/static` does), or keep the text when they are not UTF-8.
  */
 export function fromWire(text: string): string {
-  // Only Latin-1 text that has bytes above 0x7f can be UTF-8 read as Latin-1.
-  if (!/[\x80-\xff]/.test(text) || /[^\x00-\xff]/.test(text)) return text
+  // Only Latin-1 text with bytes above 0x7f can be UTF-8 read as Latin-1.
+  let high = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c > 0xff) return text
+    if (c > 0x7f) high = true
+  }
+  if (!high) return text
   try {
     return UTF8.decode(Buffer.from(text, 'latin1'))
   } catch {
@@ -28,7 +34,7 @@ export function fromWire(text: string): string {
 export function originForm(target: string): string {
   let rest = target
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(rest)
-  if (scheme !== null) rest = rest.slice(scheme[0].length)
+  if (scheme != null) rest = rest.slice(scheme[0].length)
   if (!rest.startsWith('/')) rest = `/${rest}`
   const hash = rest.indexOf('#')
   if (hash !== -1) rest = rest.slice(0, hash)
