@@ -1,5 +1,5 @@
 import { defineProject } from 'vitest/config'
 
 export default defineProject({
-  test: { name: 'cgi', include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 60_000 },
+  test: { name: 'cgi', include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 30_000 },
 })

@@ -72,7 +72,7 @@ export function buildCGIEnvironment(info: CGIRequestInfo): Record<string, string
     if (value !== undefined && (INHERITED_VARIABLES.includes(key) || key.startsWith('LC_'))) env[name] = value
   }
 
-  // Other request headers, as RFC 3875 §4.1.18 describes (CPython passes only five). Names
+  // Other request headers, as RFC 3875 §4.1.18 describes (CPython passes only four). Names
   // with `_` or other punctuation are skipped: `X_Forwarded_For` must not be able to pose as
   // `X-Forwarded-For` (nginx and Apache drop them too).
   for (const [name, value] of info.headers) {

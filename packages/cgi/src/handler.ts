@@ -343,7 +343,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     try {
       child = this.#spawn(scriptFile, args, env)
     } catch (error) {
-      // ENOEXEC (no `#!` line), E2BIG, …: reported synchronously by spawn.
+      // E2BIG, EPERM and the like are thrown by spawn (only ENOENT, EACCES, … come as events).
       release()
       this.logError('CGI script could not be started: %s', (error as Error).message)
       this.sendError(500, 'CGI script could not be started')
@@ -495,6 +495,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     const stderr = child.stderr
     if (stderr == null) return
     let partial = ''
+    stderr.on('error', () => undefined) // a broken pipe is no reason to take the server down
     stderr.setEncoding('utf8')
     stderr.on('data', (text: string) => {
       const lines = (partial + text).split('\n')
@@ -531,7 +532,13 @@ function checkOptions(options: CGIOptions): CGIOptions {
         throw invalid(key, "an array of URL paths such as '/cgi-bin' (leading '/', no trailing '/')", value)
       }
       out[key] = Object.freeze([...(value as string[])])
-    } else if (key === 'scriptTimeout' || key === 'maxConcurrentScripts' || key === 'maxScriptHeaderSize') {
+    } else if (key === 'scriptTimeout') {
+      // setTimeout fires at once for anything above 2^31 - 1 ms.
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) {
+        throw invalid(key, 'an integer from 1 to 2147483647 (ms)', value)
+      }
+      out[key] = value
+    } else if (key === 'maxConcurrentScripts' || key === 'maxScriptHeaderSize') {
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw invalid(key, 'a positive integer', value)
       out[key] = value
     } else if (key === 'maxQueuedScripts') {
@@ -558,7 +565,12 @@ function invalid(what: string, expected: string, got: unknown): CGIError {
  */
 async function runnable(file: string): Promise<boolean> {
   if (process.platform === 'win32' || INTERPRETERS[path.extname(file).toLowerCase()] !== undefined) return true
-  const handle = await open(file, 'r')
+  let handle
+  try {
+    handle = await open(file, 'r')
+  } catch {
+    return false // unreadable: what would run it cannot be told
+  }
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0)
     const magic = buffer.subarray(0, bytesRead)

@@ -44,6 +44,9 @@ function scripts(state: string, base: string): Record<string, { text: string; mo
         '',
       ].join('\n'),
     },
+    'cgi-bin/child-dir/env.js': {
+      text: "process.stdout.write('Content-Type: application/json\\n\\n' + JSON.stringify({ env: process.env, argv: process.argv.slice(2) }))\n",
+    },
     'cgi-bin/env.mjs': {
       text: "process.stdout.write('Content-Type: text/plain\\n\\n' + process.env.SCRIPT_NAME + ' ' + (process.argv[2] ?? '-'))\n",
     },
@@ -431,7 +434,7 @@ export function alive(pid: number): boolean {
   }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
   } catch {
     return true
   }

@@ -69,6 +69,7 @@ describe('withCGIOptions', () => {
     { scriptTimeout: 0 },
     { scriptTimeout: -1 },
     { scriptTimeout: 1.5 },
+    { scriptTimeout: 2 ** 31 },
     { maxConcurrentScripts: 0 },
     { maxQueuedScripts: -1 },
     { maxScriptHeaderSize: Number.NaN },

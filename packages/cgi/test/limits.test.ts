@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   alive,
+  childProcesses,
   closeAll,
   eventually,
   expectNoLeftovers,
@@ -27,8 +28,11 @@ afterAll(async () => {
   await closeAll()
   // No script, grandchild or zombie outlives the tests: Node reaps the scripts, the process
   // group kill takes what they started.
-  await expectNoLeftovers(pids)
-  await fixture.cleanup()
+  try {
+    await expectNoLeftovers(pids)
+  } finally {
+    await fixture.cleanup()
+  }
 })
 afterEach(closeAll)
 
@@ -124,6 +128,8 @@ describe('a client that goes away', () => {
     const grandchild = await pidFrom(fixture, 'grandchild-d1')
     pids.push(pid, grandchild)
     expect(alive(pid) && alive(grandchild)).toBe(true)
+    // The leftover check at the end would see a script still running.
+    expect(childProcesses().some((line) => line.includes('forever.sh'))).toBe(true)
     client.socket.destroy()
     await eventually(() => !alive(pid) && !alive(grandchild), 'the script and its grandchild killed')
     await eventually(() => log.text.includes('CGI script killed: the client went away'), 'the kill logged')

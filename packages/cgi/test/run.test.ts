@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises'
+import { Socket } from 'node:net'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -23,8 +24,11 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await closeAll()
-  await expectNoLeftovers()
-  await fixture.cleanup()
+  try {
+    await expectNoLeftovers()
+  } finally {
+    await fixture.cleanup()
+  }
 })
 afterEach(closeAll)
 
@@ -198,6 +202,17 @@ describe('what a script is given', () => {
     })
     expect(Number(env.REMOTE_PORT)).toBeGreaterThan(0)
     expect(env.PATH).toBe(process.env.PATH)
+  })
+
+  it('SCRIPT_NAME and PATH_INFO after nested script directories (/cgi-bin/sub/x/extra/path)', async () => {
+    const { port } = await start()
+    const { env } = dump((await get(port, '/cgi-bin/child-dir/env.js/extra/path?q=1')).body)
+    expect(env).toMatchObject({
+      SCRIPT_NAME: '/cgi-bin/child-dir/env.js',
+      PATH_INFO: '/extra/path',
+      QUERY_STRING: 'q=1',
+      SCRIPT_FILENAME: path.join(fixture.root, 'cgi-bin', 'child-dir', 'env.js'),
+    })
   })
 
   it('SERVER_PROTOCOL is the server’s protocol_version, not the request’s (CPython)', async () => {
@@ -419,6 +434,28 @@ describe('scripts that are not there, or not scripts', () => {
       expect(res.body.toString()).not.toContain('#!/bin/sh')
     }
     expect((await import('node:fs')).existsSync(fixture.statePath('noexec-ran'))).toBe(false)
+  })
+
+  it('isExecutable asks whether the user that runs the script may execute it', async () => {
+    const handler = new (handlerFor(fixture.root, new MemoryLog()))(new Socket(), ['127.0.0.1', 1], {})
+    const dir = path.join(fixture.base, 'modes')
+    await mkdir(dir, { recursive: true })
+    const file = async (name: string, mode: number, owner?: number): Promise<string> => {
+      const p = path.join(dir, name)
+      await writeFile(p, '#!/bin/sh\n')
+      await chmod(p, mode)
+      if (owner !== undefined) await chown(p, owner, owner)
+      return p
+    }
+    expect(await handler.isExecutable(await file('all', 0o755))).toBe(true)
+    expect(await handler.isExecutable(await file('none', 0o644))).toBe(false)
+    expect(await handler.isExecutable(path.join(dir, 'missing'))).toBe(false)
+    if (process.getuid?.() === 0) {
+      // Root may execute a 0744 file, but scripts run as nobody, who may not.
+      expect(await handler.isExecutable(await file('owner-only', 0o744))).toBe(false)
+      expect(await handler.isExecutable(await file('nobodys', 0o700, 65534))).toBe(true)
+      expect(await handler.isExecutable(await file('nobodys-noexec', 0o077, 65534))).toBe(false)
+    }
   })
 
   it('a script whose interpreter does not exist is 500, and the log says why', async () => {

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { readScriptHead } from '../src/index.js'
 
+/** The parts as a pipe would deliver them: one chunk per turn of the event loop. */
 async function* chunksOf(...parts: string[]): AsyncGenerator<Buffer> {
-  for (const part of parts) yield Buffer.from(part, 'latin1')
+  for (const part of parts) {
+    await new Promise((resolve) => setImmediate(resolve))
+    yield Buffer.from(part, 'latin1')
+  }
 }
 
 function read(parts: string[], limit = 65536): ReturnType<typeof readScriptHead> {

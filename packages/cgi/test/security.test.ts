@@ -9,8 +9,11 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await closeAll()
-  await expectNoLeftovers()
-  await fixture.cleanup()
+  try {
+    await expectNoLeftovers()
+  } finally {
+    await fixture.cleanup()
+  }
 })
 afterEach(closeAll)
 

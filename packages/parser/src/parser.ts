@@ -305,6 +305,16 @@ export class RequestParser {
     this.#setSource(chunk, base, text)
     let i = 0
     for (;;) {
+      if (this.#state === S_HEADERS && !this.#bareLF) {
+        // Most header lines: handled whole, or left untouched for the general path below.
+        const next = this.#readCommonHeaderLine(text, i)
+        if (next !== -1) {
+          if (this.#state === S_FAILED) return base + i
+          i = next
+          if (i === text.length) return base + i
+          continue
+        }
+      }
       const lf = text.indexOf('\n', i)
       const limit = this.#state === S_REQUEST_LINE ? this.#maxRequestLine : this.#maxHeaderLine
       if (lf === -1) {
@@ -648,6 +658,39 @@ export class RequestParser {
     if (!this.#countField(this.#raw, lineBytes, 'header')) return
     const kind = this.#readField(text, start, end, this.#raw)
     if (kind > K_OTHER) this.#noteFramingField(kind)
+  }
+
+  /**
+   * The fast path for a CRLF header line `Name: value` whose name is in the name cache and whose
+   * value has no tab or control byte: the scan of the value finds the CR that ends the line, so
+   * the line is read in one pass. Returns the index after the line (having done exactly what
+   * #onHeaderLine does), or -1, having changed nothing, for the general path to decide.
+   */
+  #readCommonHeaderLine(text: string, start: number): number {
+    if (!LITTLE_ENDIAN || !this.#srcNoDel) return -1
+    const colon = text.indexOf(':', start)
+    if (colon <= start) return -1
+    const offset = this.#srcOffset
+    const slot = findName(offset + start, colon - start)
+    const name = slot >= 0 ? NAME_CACHE[slot] : undefined
+    if (name === undefined) return -1
+    const bytes = bytes8
+    let valueStart = offset + colon + 1
+    const stop = offset + text.length
+    while (valueStart < stop && bytes[valueStart] === SP) valueStart++
+    // The first byte below 0x20 must be the CR of this line's CRLF.
+    const cr = firstControlByte(valueStart, stop)
+    if (cr === -1 || cr + 1 >= stop || bytes[cr] !== CR || bytes[cr + 1] !== LF) return -1
+    const lineBytes = cr + 2 - (offset + start)
+    if (lineBytes > this.#maxHeaderLine) return -1
+    let valueEnd = cr
+    while (valueEnd > valueStart && bytes[valueEnd - 1] === SP) valueEnd--
+    const next = cr + 2 - offset
+    if (!this.#countField(this.#raw, lineBytes, 'header')) return next
+    this.#raw.push(name, text.slice(valueStart - offset, valueEnd - offset))
+    const kind = NAME_KIND[slot] as number
+    if (kind > K_OTHER) this.#noteFramingField(kind)
+    return next
   }
 
   /** Apply the count and size limits before one more header (or trailer) line is kept. */
@@ -1165,6 +1208,23 @@ function rememberName(at: number, length: number, name: string, kind: number): v
   NAME_LENGTH[slot] = length
   NAME_CACHE[slot] = name
   NAME_KIND[slot] = kind
+}
+
+/**
+ * The offset of the first byte below 0x20 in `[from, to)` of the current source buffer, or -1;
+ * four bytes at a time, as in noControlBytes.
+ */
+function firstControlByte(from: number, to: number): number {
+  const bytes = bytes8
+  let i = from
+  for (; (i & 3) !== 0 && i < to; i++) if ((bytes[i] as number) < SP) return i
+  const words = words32
+  for (; i + 4 <= to; i += 4) {
+    const a = words[i >> 2] as number
+    if (((a - 0x20202020) & ~a) & 0x80808080) break
+  }
+  for (; i < to; i++) if ((bytes[i] as number) < SP) return i
+  return -1
 }
 
 /** Which of the fields the parser acts on `text[start, end)` names, if any. */

@@ -165,7 +165,8 @@ export const cgi = [
       if (out.ran) {
         const translated = out.env.get('PATH_TRANSLATED') ?? ''
         const rel = path.relative(ctx.fx.root, path.resolve(translated))
-        check(translated === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)), `PATH_TRANSLATED=${translated} is outside the root`)
+        const outside = rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)
+        check(translated === '' || !outside, `PATH_TRANSLATED=${translated} is outside the root`)
         return `${r.statusLine}, PATH_TRANSLATED=${translated}`
       }
       return r.statusLine

@@ -210,7 +210,7 @@ export function exchange(port, parts, options = {}) {
         for (const part of list) {
           if (done) return
           if (stopOnData && received > 0) break
-          if (part !== null && typeof part === 'object' && !Buffer.isBuffer(part)) {
+          if (part != null && typeof part === 'object' && !Buffer.isBuffer(part)) {
             await sleep(part.delay)
             continue
           }

@@ -70,7 +70,7 @@ function makeContext(target, listener, records) {
     async send(parts, options = {}) {
       const res = await exchange(target.port, parts, options)
       const list = Array.isArray(parts) ? parts : [parts]
-      const request = list.map((p) => (p !== null && typeof p === 'object' && !Buffer.isBuffer(p) ? `<${p.delay} ms pause>` : p))
+      const request = list.map((p) => (p != null && typeof p === 'object' && !Buffer.isBuffer(p) ? `<${p.delay} ms pause>` : p))
       records.push({ request, res })
       return res
     },
@@ -87,7 +87,7 @@ function makeContext(target, listener, records) {
       return target.stderr(logStart)
     },
     /** Give the server time to write its log lines. */
-    async settleLog(ms = 200) {
+    async settleLog(ms = 100) {
       await sleep(ms)
     },
     rss: () => target.rss(),

@@ -23,11 +23,8 @@ export function commandFor(kind, root) {
 function serverEnv() {
   // ATTACK_SUITE_SECRET stands for the credentials a server's environment holds: no CGI script
   // should see it.
-  const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ATTACK_SUITE_SECRET: 'server-secret' }
-  for (const key of Object.keys(env)) {
-    if (/^(https?|no|all|ftp)_proxy$/i.test(key)) delete env[key]
-  }
-  return env
+  const inherited = Object.entries(process.env).filter(([key]) => !/^(https?|no|all|ftp)_proxy$/i.test(key))
+  return { ...Object.fromEntries(inherited), PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ATTACK_SUITE_SECRET: 'server-secret' }
 }
 
 export class Target {
