@@ -205,12 +205,14 @@ async function autocannonLoad(url, seconds, connections, headers) {
 
 /**
  * Run `measure(contender, round)` for each contender, alternating, `rounds` times; keep each
- * one's best run. A `measure` that returns undefined sits that round out.
+ * one's best run. A `measure` that returns undefined sits that round out. `reverseOddRounds`
+ * runs every other round in reverse order, so no contender always goes first or last.
  */
-export async function compare(contenders, measure, { rounds = 2 } = {}) {
+export async function compare(contenders, measure, { rounds = 2, reverseOddRounds = false } = {}) {
   const best = new Map()
   for (let round = 0; round < rounds; round++) {
-    for (const contender of contenders) {
+    const order = reverseOddRounds && round % 2 === 1 ? [...contenders].reverse() : contenders
+    for (const contender of order) {
       const result = await measure(contender, round)
       if (result === undefined) continue
       const prev = best.get(contender.name)

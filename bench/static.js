@@ -277,7 +277,7 @@ export async function benchStatic() {
           const result = await load(url, { ...options, seconds })
           return { ...result, cpuPerRequest: ((await cpuTimeOf(pid)) - cpuBefore) / result.requests }
         },
-        { rounds },
+        { rounds, reverseOddRounds: true },
       )
       results[scenario.id] = report(scenario, entrants, best, cannot)
       goals.push(...goalsFor(scenario, results[scenario.id]))

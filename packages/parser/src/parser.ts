@@ -309,7 +309,7 @@ export class RequestParser {
         // Most header lines: handled whole, or left untouched for the general path below.
         const next = this.#readCommonHeaderLine(text, i)
         if (next !== -1) {
-          if (this.#state === S_FAILED) return base + i
+          if (this.#error !== undefined) return base + i
           i = next
           if (i === text.length) return base + i
           continue

@@ -34,6 +34,16 @@ describe('error registry', () => {
   })
 })
 
+describe('README', () => {
+  it('shows examples/parse.js as its example', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const example = readFileSync(new URL('../examples/parse.js', import.meta.url), 'utf8')
+    const block = /## Example[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1]
+    // The file opens with two comment lines about how to run it; the rest is the same code.
+    expect(block).toBe(example.split('\n').slice(2).join('\n'))
+  })
+})
+
 describe('HTTPParseError', () => {
   it('takes its status from the registry and keeps reason, explain and cause', () => {
     const cause = new Error('inner')

@@ -74,6 +74,17 @@ export const traversal = [
     },
   },
   { family: 'traversal', name: 'HEAD ../', run: (ctx) => refused(ctx, 'HEAD', '/../secret.txt') },
+  {
+    family: 'traversal',
+    name: 'HTTP/0.9 requests: .., %2e%2e, outside link, dotfile',
+    run: async (ctx) => {
+      // HTTP/0.9 answers carry no status line: the runner's marker scan is the whole check.
+      for (const target of ['/../secret.txt', '/%2e%2e/secret.txt', '/link-secret', '/link-outdir/', '/.env', '/cgi-bin/noexec.sh']) {
+        await ctx.send(`GET ${target}\r\n`, { timeout: 2000, halfClose: true })
+      }
+      return 'nothing leaked'
+    },
+  },
   { family: 'traversal', name: 'HEAD %2e%2e%2f', run: (ctx) => refused(ctx, 'HEAD', '/%2e%2e%2fsecret.txt') },
   {
     family: 'traversal',

@@ -266,9 +266,23 @@ export async function openMany(port, n, { initial, host = '127.0.0.1', timeout =
   }
 }
 
-/** A printable form of raw bytes: JSON string escapes, truncated with the full length noted. */
+const ESCAPES = new Map([
+  [0x0d, '\\r'],
+  [0x0a, '\\n'],
+  [0x09, '\\t'],
+  [0x22, '\\"'],
+  [0x5c, '\\\\'],
+])
+
+/**
+ * A printable, exact form of raw bytes: a double-quoted string where every byte outside printable
+ * ASCII is `\xNN` (so NBSP, ESC or NUL stay visible), truncated with the full length noted.
+ */
 export function show(data, max = 400) {
   const buf = bytes(data)
-  const text = JSON.stringify(buf.subarray(0, max).toString('latin1'))
-  return buf.length > max ? `${text}… (${buf.length} bytes)` : text
+  let text = ''
+  for (const b of buf.subarray(0, max)) {
+    text += ESCAPES.get(b) ?? (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)
+  }
+  return buf.length > max ? `"${text}"… (${buf.length} bytes)` : `"${text}"`
 }
