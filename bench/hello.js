@@ -2,7 +2,7 @@
 // Throughput and p99 from the same load in the same run; then memory per idle connection.
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { ask, compare, fmt, load, printTable, startServer } from './lib.js'
+import { ask, compare, cpuTimeOf, fmt, load, printTable, startServer } from './lib.js'
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
 const contenders = [
@@ -16,7 +16,11 @@ export async function benchHello() {
     const server = await startServer(process.execPath, [script])
     try {
       await load(`http://127.0.0.1:${server.port}/`, { seconds: 1, connections: 50 }) // warm-up
-      return await load(`http://127.0.0.1:${server.port}/`, { seconds, connections: 50 })
+      // CPU time per request is what other load on the machine disturbs least.
+      const cpuBefore = await cpuTimeOf(server.child.pid)
+      const result = await load(`http://127.0.0.1:${server.port}/`, { seconds, connections: 50 })
+      const cpuMs = (await cpuTimeOf(server.child.pid)) - cpuBefore
+      return { ...result, cpuPerRequest: (cpuMs * 1000) / result.requests }
     } finally {
       await server.stop()
     }
@@ -31,6 +35,7 @@ export async function benchHello() {
       { label: 'vs node:http', format: (r) => fmt.ratio(r.rps / base.rps) },
       { label: 'p50 ms', format: (r) => fmt.ms(r.p50) },
       { label: 'p99 ms', format: (r) => fmt.ms(r.p99) },
+      { label: 'server CPU µs/req', format: (r) => fmt.ms(r.cpuPerRequest) },
       { label: 'errors', format: (r) => `${r.errors}${r.socketErrors ? ` (${r.socketErrors})` : ''}` },
     ],
   )

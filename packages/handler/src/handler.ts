@@ -74,6 +74,8 @@ export interface LogStream {
 }
 
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** Printable ASCII: what `Server` and `Date` hold unless a subclass makes them odd. */
+const SAFE_TEXT_RE = /^[\x20-\x7e]*$/
 // eslint-disable-next-line no-control-regex -- CR, LF and NUL are how headers get injected
 const UNSAFE_VALUE_RE = /[\r\n\0]|[^\x00-\xff]/
 
@@ -154,7 +156,7 @@ export class BaseHTTPRequestHandler {
 
   #conn: Connection | undefined
   #shutdownRequested = false
-  #headerLines: string[] = []
+  #headerBlock = ''
   #responseStatus = 0
   #sentLength = false
   #sentChunked = false
@@ -250,7 +252,7 @@ export class BaseHTTPRequestHandler {
       return
     }
     if (this.requestVersion === 'HTTP/0.9') this.closeConnection = true
-    if (!this.closeConnection && !(await conn.drainBody())) this.closeConnection = true
+    if (!this.closeConnection && !next.body.complete && !(await conn.drainBody())) this.closeConnection = true
   }
 
   #startRequest(head: RequestHead, body: RequestBody): void {
@@ -261,12 +263,10 @@ export class BaseHTTPRequestHandler {
     this.rfile = body
     // CPython (gh-87389): `//host/x` must not become an open redirect in subclasses.
     this.path = head.target.startsWith('//') ? '/' + head.target.replace(/^\/+/, '') : head.target
-    // CPython's rule: keep-alive only when both sides speak HTTP/1.1, unless the client asks.
-    const http11 = this.protocolVersion >= 'HTTP/1.1'
-    const tokens = connectionTokens(head.headers.get('connection'))
-    this.closeConnection = !(http11 && head.versionMajor === 1 && head.versionMinor >= 1)
-    if (tokens.has('close')) this.closeConnection = true
-    else if (tokens.has('keep-alive') && http11) this.closeConnection = false
+    // CPython's rule: keep-alive only under an HTTP/1.1 protocolVersion, for a client that
+    // wants it (HTTP/1.1 without `Connection: close`, or `Connection: keep-alive`). The parser
+    // has read the Connection tokens already.
+    this.closeConnection = !(this.protocolVersion >= 'HTTP/1.1' && head.keepAlive)
     // A request that was already on its way when the server began to stop.
     if (this.#shutdownRequested) this.closeConnection = true
   }
@@ -332,8 +332,15 @@ export class BaseHTTPRequestHandler {
   sendResponse(code: number, message?: string): void {
     this.logRequest(code)
     this.sendResponseOnly(code, message)
-    this.sendHeader('Server', this.versionString())
-    this.sendHeader('Date', this.dateTimeString())
+    const server = this.versionString()
+    const date = this.dateTimeString()
+    // Our own values need no injection check unless a subclass changed where they come from.
+    if (this.requestVersion !== 'HTTP/0.9' && SAFE_TEXT_RE.test(server) && SAFE_TEXT_RE.test(date)) {
+      this.#headerBlock += `Server: ${server}\r\nDate: ${date}\r\n`
+    } else {
+      this.sendHeader('Server', server)
+      this.sendHeader('Date', date)
+    }
   }
 
   /** Add only the status line (CPython's `send_response_only`). Nothing is sent for HTTP/0.9. */
@@ -341,7 +348,7 @@ export class BaseHTTPRequestHandler {
     if (this.requestVersion === 'HTTP/0.9') return
     const reason = safeReasonPhrase(message ?? this.responses[code]?.[0] ?? '')
     if (code >= 200) this.#responseStatus = code
-    this.#headerLines.push(`${this.protocolVersion} ${code} ${reason}\r\n`)
+    this.#headerBlock += `${this.protocolVersion} ${code} ${reason}\r\n`
   }
 
   /**
@@ -357,7 +364,7 @@ export class BaseHTTPRequestHandler {
         `refusing to send header ${pyRepr(keyword)}: ${pyRepr(text.slice(0, 64))} (names are tokens; values have no CR, LF, NUL or characters above U+00FF)`,
       )
     }
-    if (this.requestVersion !== 'HTTP/0.9') this.#headerLines.push(`${keyword}: ${text}\r\n`)
+    if (this.requestVersion !== 'HTTP/0.9') this.#headerBlock += `${keyword}: ${text}\r\n`
     const name = keyword.toLowerCase()
     if (name === 'connection') {
       this.#sentConnection = true
@@ -387,7 +394,7 @@ export class BaseHTTPRequestHandler {
     ) {
       // Without a length the client can only find the end of this body by the connection
       // closing; CPython would leave it waiting on a kept-alive socket.
-      this.#headerLines.push('Connection: close\r\n')
+      this.#headerBlock += 'Connection: close\r\n'
       this.closeConnection = true
     } else if (
       status >= 200 &&
@@ -398,11 +405,11 @@ export class BaseHTTPRequestHandler {
       // An HTTP/1.1 status line promises a persistent connection unless it says otherwise
       // (RFC 9112 §9.3): an HTTP/1.0 client, `Connection: close` or a stopping server must
       // hear that this one closes. CPython leaves the header out.
-      this.#headerLines.push('Connection: close\r\n')
+      this.#headerBlock += 'Connection: close\r\n'
     }
-    this.#headerLines.push('\r\n')
-    this.wfile.queueHead(this.#headerLines.join(''))
-    this.#headerLines = []
+    this.#headerBlock += '\r\n'
+    this.wfile.queueHead(this.#headerBlock)
+    this.#headerBlock = ''
   }
 
   /** Send the header block now (CPython's `flush_headers`). */
@@ -502,17 +509,10 @@ export class BaseHTTPRequestHandler {
   /** Before each request: closing is the default until the request line says otherwise (CPython). */
   #resetResponse(): void {
     this.closeConnection = true
-    this.#headerLines = []
+    this.#headerBlock = ''
     this.#responseStatus = 0
     this.#sentLength = false
     this.#sentChunked = false
     this.#sentConnection = false
   }
-}
-
-function connectionTokens(value: string | undefined): Set<string> {
-  const tokens = new Set<string>()
-  if (value === undefined) return tokens
-  for (const token of value.split(',')) tokens.add(token.trim().toLowerCase())
-  return tokens
 }

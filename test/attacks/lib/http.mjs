@@ -2,7 +2,7 @@
 // Nothing here trusts the server: every read is bounded in time and size.
 import { Buffer } from 'node:buffer'
 import net from 'node:net'
-import { clearTimeout, setTimeout } from 'node:timers'
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export { sleep }
@@ -216,11 +216,13 @@ export function exchange(port, parts, options = {}) {
           }
           const data = bytes(part)
           if (stopOnData) {
-            // Small slices, so a server that answers early is noticed before everything is sent.
+            // Small slices, each flushed before the next and with a turn of the event loop in
+            // between, so an early answer is read before a write into the closed socket fails.
             for (let i = 0; i < data.length && !done && received === 0; i += 16 * 1024) {
               const slice = data.subarray(i, i + 16 * 1024)
               state.written += slice.length
-              if (!socket.write(slice)) await new Promise((r) => socket.once('drain', r).once('close', r))
+              await new Promise((r) => socket.write(slice, () => r(undefined)))
+              await new Promise((r) => setImmediate(r))
             }
           } else {
             state.written += data.length

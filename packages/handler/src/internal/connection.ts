@@ -49,7 +49,11 @@ export class Connection implements ParserCallbacks {
   #closed = false
   #shuttingDown = false
   #paused = false
-  #wake: (() => void) | undefined
+  /** Resolves the current wait for input (true: something arrived; false: it timed out). */
+  #wake: ((arrived: boolean) => void) | undefined
+  /** One timer per connection, refreshed for each wait of the same length (keep-alive waits). */
+  #timer: NodeJS.Timeout | undefined
+  #timerMs = 0
   #requestsSeen = 0
 
   constructor(socket: Socket, timeouts: ConnectionTimeouts, parserOptions: ParserOptions) {
@@ -210,6 +214,7 @@ export class Connection implements ParserCallbacks {
       })
       socket.once('close', () => {
         clearTimeout(timer)
+        clearTimeout(this.#timer)
         resolve()
       })
       this.#pending = undefined
@@ -242,7 +247,13 @@ export class Connection implements ParserCallbacks {
   #notify(): void {
     const wake = this.#wake
     this.#wake = undefined
-    wake?.()
+    wake?.(true)
+  }
+
+  readonly #onTimeout = (): void => {
+    const wake = this.#wake
+    this.#wake = undefined
+    wake?.(false)
   }
 
   /** Resolve true when bytes, EOF or close arrive, false after `ms` of silence. */
@@ -257,15 +268,17 @@ export class Connection implements ParserCallbacks {
       this.#paused = false
       this.socket.resume()
     }
+    // A timer that fires after its wait ended finds no #wake and does nothing, so the common
+    // case (the next request arrives in time) costs a refresh(), not a new timer per request.
+    if (this.#timer !== undefined && this.#timerMs === ms) {
+      this.#timer.refresh()
+    } else {
+      clearTimeout(this.#timer)
+      this.#timer = setTimeout(this.#onTimeout, ms)
+      this.#timerMs = ms
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined
-        resolve(false)
-      }, ms)
-      this.#wake = () => {
-        clearTimeout(timer)
-        resolve(true)
-      }
+      this.#wake = resolve
     })
   }
 }
