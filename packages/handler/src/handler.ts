@@ -74,6 +74,18 @@ export interface LogStream {
 }
 
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** Parse errors about the request line itself: the method in it is not to be trusted. */
+const REQUEST_LINE_ERRORS: ReadonlySet<string> = new Set([
+  'SH_ERR_PARSE_REQUEST_LINE_TOO_LONG',
+  'SH_ERR_PARSE_BAD_REQUEST_LINE',
+  'SH_ERR_PARSE_INVALID_METHOD',
+  'SH_ERR_PARSE_INVALID_TARGET',
+  'SH_ERR_PARSE_BAD_VERSION',
+  'SH_ERR_PARSE_VERSION_NOT_SUPPORTED',
+  'SH_ERR_PARSE_BAD_HTTP09_METHOD',
+  'SH_ERR_PARSE_INVALID_LINE_ENDING',
+])
+
 /** Printable ASCII: what `Server` and `Date` hold unless a subclass makes them odd. */
 const SAFE_TEXT_RE = /^[\x20-\x7e]*$/
 // eslint-disable-next-line no-control-regex -- CR, LF and NUL are how headers get injected
@@ -273,6 +285,13 @@ export class BaseHTTPRequestHandler {
 
   #answerParseError(error: HTTPParseError): void {
     this.#clearRequest()
+    // CPython logs the refused request's line (`"GET / HTTP/2.0" 505 -`), and once the line
+    // itself was accepted it knows the method too, so a refused HEAD gets no body.
+    const line = error.requestLine
+    if (line !== undefined) {
+      this.requestline = line
+      if (!REQUEST_LINE_ERRORS.has(error.code)) this.command = line.slice(0, line.indexOf(' '))
+    }
     this.sendError(error.status, error.reason, error.explain)
     this.wfile.flush()
   }

@@ -75,3 +75,32 @@ describe('the access log', () => {
     expect(log.lines).toEqual([expect.stringMatching(logged('"GET /x HTTP/1.0" 200 1234'))])
   })
 })
+
+describe('refused requests in the log', () => {
+  it('logs the refused request line, as CPython does: "GET / HTTP/2.0" 505 -', async () => {
+    const log = new MemoryLog()
+    const { port } = await serve(handler(log, ok))
+    const response = (await exchange(port, 'GET / HTTP/2.0\r\n\r\n')).data
+    expect(response.toString('latin1')).toMatch(/^HTTP\/1\.0 505 Invalid HTTP version \(2\.0\)\r\n/)
+    expect(log.lines).toHaveLength(2)
+    expect(log.lines[0]).toMatch(logged('code 505, message Invalid HTTP version (2.0)'))
+    expect(log.lines[1]).toMatch(logged('"GET / HTTP/2.0" 505 -'))
+  })
+
+  it('logs an empty request line for a 414, whose line was never read whole', async () => {
+    const log = new MemoryLog()
+    const { port } = await serve(handler(log, ok))
+    await exchange(port, `GET /${'a'.repeat(70_000)} HTTP/1.1\r\n\r\n`)
+    expect(log.lines.at(-1)).toMatch(logged('"" 414 -'))
+  })
+
+  it('answers a HEAD refused for its headers without a body', async () => {
+    const log = new MemoryLog()
+    const { port } = await serve(handler(log, ok))
+    const response = (await exchange(port, 'HEAD /x HTTP/1.1\r\nBad Name: x\r\n\r\n')).data.toString('latin1')
+    expect(response).toMatch(/^HTTP\/1\.0 400 /)
+    expect(response).toMatch(/\r\nContent-Length: \d+\r\n/)
+    expect(response.endsWith('\r\n\r\n')).toBe(true)
+    expect(log.lines.at(-1)).toMatch(logged('"HEAD /x HTTP/1.1" 400 -'))
+  })
+})

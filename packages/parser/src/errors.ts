@@ -47,7 +47,9 @@ export interface HTTPParseErrorOptions extends ErrorOptions {
   /** CPython's short message, used as the status line's reason phrase. */
   reason?: string
   /** CPython's longer explanation, shown on the error page. */
-  explain?: string
+  explain?: string | undefined
+  /** The request line of the refused request, when one was read before the problem. */
+  requestLine?: string | undefined
 }
 
 /**
@@ -61,6 +63,12 @@ export class HTTPParseError extends Error {
   readonly status: ParseErrorStatus
   readonly reason: string | undefined
   readonly explain: string | undefined
+  /**
+   * The refused request's line (without its line ending) when it had been read, so a server
+   * can log `"GET / HTTP/2.0" 505 -` as CPython does; `undefined` for a request line that was
+   * too long or a stream that failed between requests.
+   */
+  readonly requestLine: string | undefined
   readonly [kSimpleHTTPError] = true
 
   constructor(code: ParseErrorCode, message: string, options: HTTPParseErrorOptions = {}) {
@@ -69,6 +77,7 @@ export class HTTPParseError extends Error {
     this.status = PARSE_ERRORS[code]
     this.reason = options.reason
     this.explain = options.explain
+    this.requestLine = options.requestLine
   }
 }
 

@@ -443,6 +443,8 @@ export class RequestParser {
     this.#blankLinesBytes = 0
     this.#bareLF = !hasCR
     if (this.#readCommonRequestLine(text, start, end)) return
+    // Known before it is judged, so an error can carry it (servers log it, as CPython does).
+    this.#requestLine = text.slice(start, end)
 
     // One pass finds the spaces and the first byte that no request-line word may hold.
     let sp1 = -1
@@ -527,7 +529,6 @@ export class RequestParser {
     this.#method = method
     this.#target = target
     this.#targetForm = form
-    this.#requestLine = text.slice(start, end)
 
     if (spaces === 1) {
       // CPython reads no header lines after a simple request; its response ends the connection.
@@ -967,6 +968,7 @@ export class RequestParser {
 
   #endMessage(trailers: HeaderList | undefined): void {
     this.#state = S_REQUEST_LINE
+    this.#requestLine = ''
     this.#raw = []
     this.#headersSize = 0
     this.#contentLength = -1
@@ -1129,7 +1131,9 @@ export class RequestParser {
   #fail(code: ParseErrorCode, message: string, options: HTTPParseErrorOptions = {}): void {
     if (this.#state === S_FAILED) return
     this.#state = S_FAILED
-    const error = new HTTPParseError(code, message, options)
+    // The current request's line, once it was read ('' between requests).
+    const requestLine = this.#requestLine === '' ? undefined : this.#requestLine
+    const error = new HTTPParseError(code, message, { requestLine, ...options })
     this.#error = error
     this.#callbacks.onError?.(error)
   }
