@@ -840,7 +840,7 @@ export class RequestParser {
     else if (equalsLower(value, 0, value.length, 'close')) this.#connectionClose = true
     else {
       for (const token of value.split(',')) {
-        const t = token.trim().toLowerCase()
+        const t = trimOWS(token).toLowerCase()
         if (t === 'close') this.#connectionClose = true
         else if (t === 'keep-alive') this.#connectionKeepAlive = true
       }
@@ -877,7 +877,9 @@ export class RequestParser {
   #noteTransferEncoding(value: string): void {
     const codings = (this.#transferCodings ??= [])
     for (const element of value.split(',')) {
-      const coding = element.trim()
+      // Only SP and HTAB are optional whitespace: String#trim() would also strip NBSP (0xA0),
+      // letting `chunked\xa0` pass here while a proxy in front treats it as another coding.
+      const coding = trimOWS(element)
       if (coding === '') continue // RFC 9110 §5.6.1: empty list elements are allowed and ignored
       for (let i = 0; i < coding.length; i++) {
         if (TOKEN[coding.charCodeAt(i)] !== 1) {
@@ -1322,4 +1324,13 @@ function targetFormOf(method: string, target: string): TargetForm | { why: strin
 
 function truncate(text: string): string {
   return text.length > 64 ? `${text.slice(0, 64)}…` : text
+}
+
+/** Strip optional whitespace (SP and HTAB only, RFC 9110 §5.6.3) from both ends. */
+function trimOWS(text: string): string {
+  let start = 0
+  let end = text.length
+  while (start < end && (text.charCodeAt(start) === SP || text.charCodeAt(start) === HTAB)) start++
+  while (end > start && (text.charCodeAt(end - 1) === SP || text.charCodeAt(end - 1) === HTAB)) end--
+  return start === 0 && end === text.length ? text : text.slice(start, end)
 }

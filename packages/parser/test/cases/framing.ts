@@ -50,6 +50,18 @@ export const framingCases: ParseCase[] = [
 
   // ---- refused -------------------------------------------------------------------------------
   {
+    title: 'Transfer-Encoding: chunked followed by NBSP',
+    why: 'Only SP and HTAB are optional whitespace; `chunked\\xa0` is another coding to a proxy.',
+    raw: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\xa0\r\n\r\n0\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_TRANSFER_ENCODING', status: 400 },
+  },
+  {
+    title: 'Transfer-Encoding: NBSP before chunked',
+    why: 'A leading NBSP is not whitespace either (JavaScript\'s trim() would strip it).',
+    raw: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \xa0chunked\r\n\r\n0\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_INVALID_TRANSFER_ENCODING', status: 400 },
+  },
+  {
     title: 'Transfer-Encoding with Content-Length',
     why: 'The classic request-smuggling pair (RFC 9112 §6.1): refuse rather than pick one.',
     raw: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n',
