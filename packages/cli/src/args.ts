@@ -6,7 +6,8 @@
  * @module
  */
 import { UsageError } from './errors.js'
-import { escapeControls, pyRepr } from './internal/py-repr.js'
+import { pyRepr } from '@simplehttp/handler'
+import { escapeControls } from './internal/escape-controls.js'
 
 /** The HTTP versions `--protocol` accepts. */
 export const PROTOCOLS = ['HTTP/1.0', 'HTTP/1.1'] as const

@@ -16,7 +16,8 @@ import type { ParsedArgs, Protocol } from './args.js'
 import { formatBanner } from './banner.js'
 import { ServeError, UsageError } from './errors.js'
 import { describeOSError } from './internal/os-error.js'
-import { escapeControls, pyRepr } from './internal/py-repr.js'
+import { pyRepr } from '@simplehttp/handler'
+import { escapeControls } from './internal/escape-controls.js'
 
 /** A `BaseHTTPRequestHandler` subclass, as `@simplehttp/server` instantiates it per connection. */
 export type HandlerClass = new (

@@ -21,3 +21,5 @@ export type { HandlerErrorCode } from './errors.js'
 
 // Helpers for subclasses that write CPython-compatible text
 export { escapeLogText, htmlEscape, httpDate } from './internal/format.js'
+/** Python's `repr()` of a string, as CPython's messages quote values (from `@simplehttp/parser`). */
+export { pyRepr } from '@simplehttp/parser'

@@ -1,5 +1,5 @@
 import { constants } from 'node:os'
-import { pyRepr } from './py-repr.js'
+import { pyRepr } from '@simplehttp/handler'
 
 // strerror() texts (glibc's wording, which is what Python prints) for the errors a path can give.
 const STRERROR: Readonly<Record<string, string>> = {
