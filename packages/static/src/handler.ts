@@ -80,8 +80,16 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Serve a GET request (CPython's `do_GET`). */
   async doGET(): Promise<void> {
-    const body = await this.sendHead()
+    let body = this.#head()
+    if (body instanceof Promise) body = await body
     if (body === undefined) return
+    const whole = body.buffer
+    if (whole !== undefined && this.copyFile === SimpleHTTPRequestHandler.prototype.copyFile) {
+      // Bytes in memory (what copyFile would do, minus its promises): nothing to close, and
+      // nothing that can change while it is sent. Small bodies leave with the head in one write.
+      if (whole.length > 0) await this.wfile.write(whole)
+      return
+    }
     try {
       await this.copyFile(body, this.wfile)
     } catch (error) {
@@ -97,7 +105,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Serve a HEAD request: the same head as GET, no body (CPython's `do_HEAD`). */
   async doHEAD(): Promise<void> {
-    const body = await this.sendHead()
+    let body = this.#head()
+    if (body instanceof Promise) body = await body
     await body?.close()
   }
 
@@ -107,12 +116,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * CPython's `send_head`.
    */
   async sendHead(): Promise<ResponseBody | undefined> {
-    const plan = await this.#staticCore().plan(
-      { method: this.command === 'HEAD' ? 'HEAD' : 'GET', target: this.path, headers: this.headers },
-      this.#staticHooks(),
-    )
-    if (plan.kind === 'listing') return this.listDirectory(plan.path)
-    return this.#send(plan)
+    return this.#sendHeadNow()
   }
 
   /**
@@ -145,6 +149,29 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   // ---- the adapter --------------------------------------------------------------------------
+
+  /**
+   * `sendHead()`, but without a promise when it is not overridden and the answer needs no I/O
+   * (a 304, an error, a body in memory): most requests then reach the socket with no `await`.
+   */
+  #head(): ResponseBody | undefined | Promise<ResponseBody | undefined> {
+    if (this.sendHead !== SimpleHTTPRequestHandler.prototype.sendHead) return this.sendHead()
+    return this.#sendHeadNow()
+  }
+
+  #sendHeadNow(): ResponseBody | undefined | Promise<ResponseBody | undefined> {
+    const plan = this.#staticCore().plan(
+      { method: this.command === 'HEAD' ? 'HEAD' : 'GET', target: this.path, headers: this.headers },
+      this.#staticHooks(),
+    )
+    if (plan instanceof Promise) return plan.then((p) => this.#answer(p))
+    return this.#answer(plan)
+  }
+
+  #answer(plan: StaticPlan): ResponseBody | undefined | Promise<ResponseBody | undefined> {
+    if (plan.kind === 'listing') return this.listDirectory(plan.path)
+    return this.#send(plan)
+  }
 
   #send(plan: StaticPlan): ResponseBody | undefined {
     if (plan.kind === 'listing') throw new Error('a listing plan is answered by listDirectory()')

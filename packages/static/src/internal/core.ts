@@ -173,15 +173,37 @@ export class StaticCore {
     return translatePath(this.root, target)
   }
 
-  /** Plan the answer to a GET or HEAD. Rejects only on unexpected I/O errors. */
-  async plan(request: StaticRequest, hooks?: StaticHooks): Promise<StaticPlan> {
-    for (let attempt = 1; ; attempt++) {
-      const plan = await this.#planOnce(request, hooks, attempt === MAX_ATTEMPTS)
-      if (plan !== RETRY) return plan
-    }
+  /**
+   * Plan the answer to a GET or HEAD. Rejects only on unexpected I/O errors.
+   *
+   * Returns the plan itself, not a promise, whenever no file has to be opened or read: errors,
+   * redirects, 304/412/416, HEAD, and bodies already in memory. Those are most requests, and each
+   * promise and `await` between here and the socket costs a trip through the microtask queue.
+   */
+  plan(request: StaticRequest, hooks?: StaticHooks): StaticPlan | Promise<StaticPlan> {
+    const plan = this.#planOnce(request, hooks, false)
+    if (plan === RETRY || plan instanceof Promise) return this.#planAgain(request, hooks, plan)
+    return plan
   }
 
-  async #planOnce(request: StaticRequest, hooks: StaticHooks | undefined, last: boolean): Promise<StaticPlan | typeof RETRY> {
+  /** The rest of {@link plan} once I/O is involved: wait for it, and start over (a bounded number of times) on RETRY. */
+  async #planAgain(
+    request: StaticRequest,
+    hooks: StaticHooks | undefined,
+    first: typeof RETRY | Promise<StaticPlan | typeof RETRY>,
+  ): Promise<StaticPlan> {
+    let plan = await first
+    for (let attempt = 2; plan === RETRY; attempt++) {
+      plan = await this.#planOnce(request, hooks, attempt === MAX_ATTEMPTS)
+    }
+    return plan
+  }
+
+  #planOnce(
+    request: StaticRequest,
+    hooks: StaticHooks | undefined,
+    last: boolean,
+  ): StaticPlan | typeof RETRY | Promise<StaticPlan | typeof RETRY> {
     const parts = splitTarget(request.target)
     const checked = this.#check(parts.path)
     if (!checked.ok) return refuse(checked.status, checked.reason)
@@ -243,20 +265,34 @@ export class StaticCore {
     return this.#respond(request, variant, type, vary, last)
   }
 
-  /** Conditionals, ranges, headers, and the body (from the cache, or read/opened now). */
-  async #respond(
+  /**
+   * Conditionals, ranges, headers, and the body: synchronously when the body is in the cache (or
+   * there is none), through {@link #respondFromFile} when the file must be opened.
+   */
+  #respond(
     request: StaticRequest,
     variant: Variant,
     type: string,
     vary: boolean,
     last: boolean,
-  ): Promise<StaticPlan | typeof RETRY> {
-    let decided = this.#decide(request, variant, type, vary)
+  ): StaticPlan | Promise<StaticPlan | typeof RETRY> {
+    const decided = this.#decide(request, variant, type, vary)
     if (!('ranges' in decided)) return decided
     if (request.method === 'HEAD') return { kind: 'send', status: decided.status, headers: decided.headers, body: undefined }
     const cached = variant.entry.body
     if (cached !== undefined) return { kind: 'send', status: decided.status, headers: decided.headers, body: memoryBody(cached, decided) }
+    return this.#respondFromFile(request, variant, type, vary, last, decided)
+  }
 
+  async #respondFromFile(
+    request: StaticRequest,
+    variant: Variant,
+    type: string,
+    vary: boolean,
+    last: boolean,
+    first: BodyPlan,
+  ): Promise<StaticPlan | typeof RETRY> {
+    let decided: StaticPlan | BodyPlan = first
     const opened = await this.#open(variant, last)
     if (opened === RETRY) return RETRY
     if (opened === undefined) return refuse(404, 'missing')
