@@ -13,7 +13,7 @@ import {
 } from '@simplehttp/parser'
 import { HandlerError } from './errors.js'
 import { RequestBody } from './internal/body.js'
-import { Connection } from './internal/connection.js'
+import { Connection, type NextRequest } from './internal/connection.js'
 import {
   escapeLogText,
   htmlEscape,
@@ -23,7 +23,7 @@ import {
   percentFormat,
   safeReasonPhrase,
 } from './internal/format.js'
-import { ResponseWriter } from './internal/writer.js'
+import { READY, ResponseWriter } from './internal/writer.js'
 import { RESPONSES, type ResponseTable } from './status.js'
 
 /** `[host, port]` of the client, as CPython's `client_address`. */
@@ -90,6 +90,25 @@ const REQUEST_LINE_ERRORS: ReadonlySet<string> = new Set([
 const SAFE_TEXT_RE = /^[\x20-\x7e]*$/
 // eslint-disable-next-line no-control-regex -- CR, LF and NUL are how headers get injected
 const UNSAFE_VALUE_RE = /[\r\n\0]|[^\x00-\xff]/
+
+// Per-response strings, remembered from the last response (all connections share them): most
+// responses repeat the previous one's status line, Server and Date.
+let versionFor: readonly [string, string] = ['', '']
+let versionText = ' '
+let serverDateFor: readonly [string, string] = ['', '']
+let serverDateLines = ''
+let lastStatusLine = { code: -1, text: '', protocol: '', line: '' }
+/** The last request method and the name of its `do` method (one string per method, not per request). */
+let lastCommand = ''
+let lastMethodName = 'do'
+
+/** Header names that passed the token check (bounded: names are mostly the program's literals). */
+const validNames = new Set<string>()
+function isNewToken(name: string): boolean {
+  if (!TOKEN_RE.test(name)) return false
+  if (validNames.size < 256) validNames.add(name)
+  return true
+}
 
 /** The body of a request that has none (before the first request, and for errors). */
 const NO_BODY = { fillBody: () => Promise.resolve() }
@@ -201,7 +220,11 @@ export class BaseHTTPRequestHandler {
     if (this.#shutdownRequested) conn.shutdown()
     try {
       do {
-        await this.handleOneRequest()
+        // A subclass that overrides handleOneRequest gets it called; otherwise its body runs
+        // here without the promise an async method costs per request.
+        const pending =
+          this.handleOneRequest === baseHandleOneRequest ? this.#handleOne(conn) : this.handleOneRequest()
+        if (pending !== undefined) await pending
       } while (!this.closeConnection && !conn.closed)
     } catch (error) {
       // handleOneRequest catches what handlers throw; anything here is a bug of ours.
@@ -221,8 +244,31 @@ export class BaseHTTPRequestHandler {
   async handleOneRequest(): Promise<void> {
     const conn = this.#conn
     if (conn === undefined) throw new Error('handleOneRequest() runs inside handle()')
+    await this.#handleOne(conn)
+  }
+
+  /** Read and answer one request; a promise only when something must be waited for. */
+  #handleOne(conn: Connection): Promise<void> | undefined {
     this.#resetResponse()
-    const next = await conn.nextRequest()
+    const next = conn.beginRequest()
+    return typeof next === 'number' ? this.#waitAndServe(conn, next) : this.#serveRequest(conn, next)
+  }
+
+  /** The next request is not here yet: wait for it (or its timeout), then answer it. */
+  async #waitAndServe(conn: Connection, wait: number): Promise<void> {
+    let next: NextRequest | number = wait
+    while (typeof next === 'number') {
+      next = next > 0 && (await conn.waitForInput(next)) ? conn.pollRequest() : conn.timedOut()
+    }
+    await this.#serveRequest(conn, next)
+  }
+
+  /**
+   * Answer one request (or the lack of one). Synchronous while the handler is: returns a
+   * promise only when something is left to wait for (an async handler, back-pressure, a body
+   * to drain).
+   */
+  #serveRequest(conn: Connection, next: NextRequest): Promise<void> | undefined {
     if ('none' in next) {
       // A head that never completed gets a 408; an idle or vanished client gets nothing.
       if (next.none === 'timeout' && next.partial) {
@@ -230,14 +276,15 @@ export class BaseHTTPRequestHandler {
         this.sendError(408)
         this.wfile.flush()
       }
-      return
+      return undefined
     }
-    if (!('head' in next)) {
+    if (next instanceof Error) {
       this.#answerParseError(next)
-      return
+      return undefined
     }
-    this.#startRequest(next.head, next.body)
-    const { expectContinue, versionMajor, versionMinor } = next.head
+    const body = conn.body
+    this.#startRequest(next, body)
+    const { expectContinue, versionMajor, versionMinor } = next
     // The request's version as numbers (CPython compares a tuple): 'HTTP/01.1' is 1.1 too.
     if (expectContinue && this.protocolVersion >= 'HTTP/1.1' && versionMajor === 1 && versionMinor >= 1) {
       if (!this.handleExpect100()) {
@@ -245,26 +292,54 @@ export class BaseHTTPRequestHandler {
         // the next bytes on this connection cannot be trusted to start a request.
         this.closeConnection = true
         this.wfile.flush()
-        return
+        return undefined
       }
       this.wfile.flush()
       this.wfile.interimSent()
     }
 
-    const method = (this as unknown as Record<string, unknown>)[`do${this.command}`]
+    const command = this.command
+    if (command !== lastCommand) {
+      lastCommand = command
+      lastMethodName = `do${command}`
+    }
+    const method = (this as unknown as Record<string, unknown>)[lastMethodName]
     try {
       if (typeof method !== 'function') {
         this.sendError(501, `Unsupported method (${pyRepr(this.command)})`)
       } else {
-        await (method as DoMethod).call(this)
+        const result = (method as DoMethod).call(this)
+        // What a handler returns is awaited, but `wfile.write`'s settled promise needs no
+        // microtask, and neither does a plain value.
+        if (result !== READY && isThenable(result)) return this.#finishAfter(conn, body, result)
       }
+      this.wfile.flush()
+    } catch (error) {
+      this.#answerHandlerError(error)
+      return undefined
+    }
+    return this.#afterResponse(conn, body)
+  }
+
+  /** The rest of `#serveRequest` once an async handler has settled. */
+  async #finishAfter(conn: Connection, body: RequestBody, result: PromiseLike<unknown>): Promise<void> {
+    try {
+      await result
       this.wfile.flush()
     } catch (error) {
       this.#answerHandlerError(error)
       return
     }
+    await this.#afterResponse(conn, body)
+  }
+
+  /** After a response: close after HTTP/0.9; drop an unread body before the next request. */
+  #afterResponse(conn: Connection, body: RequestBody): Promise<void> | undefined {
     if (this.requestVersion === 'HTTP/0.9') this.closeConnection = true
-    if (!this.closeConnection && !next.body.complete && !(await conn.drainBody())) this.closeConnection = true
+    if (this.closeConnection || body.complete) return undefined
+    return conn.drainBody().then((drained) => {
+      if (!drained) this.closeConnection = true
+    })
   }
 
   #startRequest(head: RequestHead, body: RequestBody): void {
@@ -353,9 +428,18 @@ export class BaseHTTPRequestHandler {
     this.sendResponseOnly(code, message)
     const server = this.versionString()
     const date = this.dateTimeString()
-    // Our own values need no injection check unless a subclass changed where they come from.
-    if (this.requestVersion !== 'HTTP/0.9' && SAFE_TEXT_RE.test(server) && SAFE_TEXT_RE.test(date)) {
-      this.#headerBlock += `Server: ${server}\r\nDate: ${date}\r\n`
+    if (this.requestVersion === 'HTTP/0.9') {
+      // Validated, then left out (no headers in HTTP/0.9).
+      this.sendHeader('Server', server)
+      this.sendHeader('Date', date)
+    } else if (server === serverDateFor[0] && date === serverDateFor[1]) {
+      // The same strings as the last time (the date changes once a second): checked already.
+      this.#headerBlock += serverDateLines
+    } else if (SAFE_TEXT_RE.test(server) && SAFE_TEXT_RE.test(date)) {
+      // Printable ASCII needs no injection check.
+      serverDateFor = [server, date]
+      serverDateLines = `Server: ${server}\r\nDate: ${date}\r\n`
+      this.#headerBlock += serverDateLines
     } else {
       this.sendHeader('Server', server)
       this.sendHeader('Date', date)
@@ -365,9 +449,17 @@ export class BaseHTTPRequestHandler {
   /** Add only the status line (CPython's `send_response_only`). Nothing is sent for HTTP/0.9. */
   sendResponseOnly(code: number, message?: string): void {
     if (this.requestVersion === 'HTTP/0.9') return
-    const reason = safeReasonPhrase(message ?? this.responses[code]?.[0] ?? '')
+    const text = message ?? this.responses[code]?.[0] ?? ''
     if (code >= 200) this.#responseStatus = code
-    this.#headerBlock += `${this.protocolVersion} ${code} ${reason}\r\n`
+    const protocol = this.protocolVersion
+    const last = lastStatusLine
+    if (code === last.code && text === last.text && protocol === last.protocol) {
+      this.#headerBlock += last.line
+      return
+    }
+    const line = `${protocol} ${code} ${safeReasonPhrase(text)}\r\n`
+    lastStatusLine = { code, text, protocol, line }
+    this.#headerBlock += line
   }
 
   /**
@@ -377,13 +469,16 @@ export class BaseHTTPRequestHandler {
    */
   sendHeader(keyword: string, value: string | number): void {
     const text = String(value)
-    if (!TOKEN_RE.test(keyword) || UNSAFE_VALUE_RE.test(text)) {
+    if (!(validNames.has(keyword) || isNewToken(keyword)) || UNSAFE_VALUE_RE.test(text)) {
       throw new HandlerError(
         'SH_ERR_HANDLER_INVALID_HEADER',
         `refusing to send header ${pyRepr(keyword)}: ${pyRepr(text.slice(0, 64))} (names are tokens; values have no CR, LF, NUL or characters above U+00FF)`,
       )
     }
     if (this.requestVersion !== 'HTTP/0.9') this.#headerBlock += `${keyword}: ${text}\r\n`
+    // Only names as long as the three that matter are worth lowercasing.
+    const length = keyword.length
+    if (length !== 10 && length !== 14 && length !== 17) return
     const name = keyword.toLowerCase()
     if (name === 'connection') {
       this.#sentConnection = true
@@ -507,7 +602,12 @@ export class BaseHTTPRequestHandler {
 
   /** `serverVersion + ' ' + sysVersion`: the `Server` header. */
   versionString(): string {
-    return `${this.serverVersion} ${this.sysVersion}`
+    const { serverVersion, sysVersion } = this
+    if (serverVersion !== versionFor[0] || sysVersion !== versionFor[1]) {
+      versionFor = [serverVersion, sysVersion]
+      versionText = `${serverVersion} ${sysVersion}`
+    }
+    return versionText
   }
 
   /** An IMF-fixdate for `timestampMs` (default: now), as the `Date` header. */
@@ -534,4 +634,16 @@ export class BaseHTTPRequestHandler {
     this.#sentChunked = false
     this.#sentConnection = false
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/unbound-method -- compared, never called
+const baseHandleOneRequest = BaseHTTPRequestHandler.prototype.handleOneRequest
+
+/** Whether `await` would call a `then` on it (a promise, or any thenable a handler returns). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value != null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
 }

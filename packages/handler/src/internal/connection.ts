@@ -28,6 +28,9 @@ export interface ConnectionTimeouts {
 /** Why the wait for the next request ended without one. */
 export type NoRequest = 'closed' | 'timeout' | 'shutdown'
 
+/** What the wait for the next request gives: its head, the parse error to answer, or none. */
+export type NextRequest = RequestHead | HTTPParseError | { none: NoRequest; partial: boolean }
+
 /** Body bytes buffered for the handler before the parser stops reading ahead. */
 const BODY_HIGH_WATER_MARK = 64 * 1024
 /** Unparsed socket bytes held before the socket is paused (while a handler is busy, say). */
@@ -55,6 +58,10 @@ export class Connection implements ParserCallbacks {
   #timer: NodeJS.Timeout | undefined
   #timerMs = 0
   #requestsSeen = 0
+  /** The headers deadline of the head being waited for (0: not started). */
+  #deadline = 0
+  /** Whether part of that head had arrived when the wait began. */
+  #partial = false
 
   constructor(socket: Socket, timeouts: ConnectionTimeouts, parserOptions: ParserOptions) {
     this.socket = socket
@@ -114,38 +121,49 @@ export class Connection implements ParserCallbacks {
   // ---- what the handler asks for ------------------------------------------------------------
 
   /**
-   * Wait for the next request head. Returns the head and its body reader, the parse error to
-   * answer with, or why there is none (client gone, idle or header timeout, server shutdown).
+   * Start looking for the next request head, and look once: returns the head (its body reader
+   * is `body`), the parse error to answer with, or why there is none (client gone, server
+   * shutdown); or, when the head is not here yet, how many ms to `waitForInput` before calling
+   * `pollRequest` again (or `timedOut` when the wait fails). Synchronous, so that a request
+   * already buffered (pipelining) costs no promise.
    */
-  async nextRequest(): Promise<
-    { head: RequestHead; body: RequestBody } | HTTPParseError | { none: NoRequest; partial: boolean }
-  > {
+  beginRequest(): NextRequest | number {
     this.#head = undefined
     this.#body = undefined
-    const first = this.#requestsSeen === 0
-    let deadline = 0
-    for (;;) {
-      this.#feed()
-      const error = this.#parser.error
-      if (error !== undefined) return error
-      const head = this.#head as RequestHead | undefined
-      if (head !== undefined) {
-        this.#requestsSeen++
-        return { head, body: this.#body as unknown as RequestBody }
-      }
-      const partial = !this.#parser.idle
-      if (this.closed || this.#eof) return { none: 'closed', partial }
-      if (this.#shuttingDown && !partial) return { none: 'shutdown', partial }
-      let wait: number
-      if (partial || first) {
-        // Slowloris: the whole head must arrive within the headers timeout.
-        if (deadline === 0) deadline = Date.now() + this.#timeouts.headers
-        wait = deadline - Date.now()
-      } else {
-        wait = this.#timeouts.keepAlive
-      }
-      if (wait <= 0 || !(await this.#waitForInput(wait))) return { none: 'timeout', partial }
+    this.#deadline = 0
+    return this.pollRequest()
+  }
+
+  /** Look again after `waitForInput` (see `beginRequest`). */
+  pollRequest(): NextRequest | number {
+    this.#feed()
+    const error = this.#parser.error
+    if (error !== undefined) return error
+    const head = this.#head
+    if (head !== undefined) {
+      this.#requestsSeen++
+      return head
     }
+    const partial = !this.#parser.idle
+    this.#partial = partial
+    if (this.closed || this.#eof) return { none: 'closed', partial }
+    if (this.#shuttingDown && !partial) return { none: 'shutdown', partial }
+    if (partial || this.#requestsSeen === 0) {
+      // Slowloris: the whole head must arrive within the headers timeout.
+      if (this.#deadline === 0) this.#deadline = Date.now() + this.#timeouts.headers
+      return this.#deadline - Date.now()
+    }
+    return this.#timeouts.keepAlive
+  }
+
+  /** The wait for a head ended without input (see `beginRequest`). */
+  timedOut(): NextRequest {
+    return { none: 'timeout', partial: this.#partial }
+  }
+
+  /** The current request's body reader (once `beginRequest`/`pollRequest` returned its head). */
+  get body(): RequestBody {
+    return this.#body as RequestBody
   }
 
   /** More body bytes for the current request: parse what is buffered, or wait for the client. */
@@ -160,7 +178,7 @@ export class Connection implements ParserCallbacks {
     if (this.closed || this.#eof) {
       throw new HandlerError('SH_ERR_HANDLER_CONNECTION_CLOSED', 'the client closed the connection mid-body')
     }
-    if (!(await this.#waitForInput(this.#timeouts.body))) {
+    if (!(await this.waitForInput(this.#timeouts.body))) {
       throw new HandlerError(
         'SH_ERR_HANDLER_BODY_TIMEOUT',
         `no request body bytes for ${this.#timeouts.body} ms`,
@@ -191,7 +209,7 @@ export class Connection implements ParserCallbacks {
     }
   }
 
-  /** The server is stopping: an idle wait for the next request ends now (see nextRequest). */
+  /** The server is stopping: an idle wait for the next request ends now (see pollRequest). */
   shutdown(): void {
     this.#shuttingDown = true
     this.#notify()
@@ -257,10 +275,10 @@ export class Connection implements ParserCallbacks {
   }
 
   /** Resolve true when bytes, EOF or close arrive, false after `ms` of silence. */
-  #waitForInput(ms: number): Promise<boolean> {
+  waitForInput(ms: number): Promise<boolean> {
     // Not `#shuttingDown`: resolving at once would spin a caller that is still waiting for
     // bytes (a body read, a half-received head) in a microtask loop that starves all I/O.
-    // shutdown() wakes the current wait instead, and nextRequest checks the flag itself.
+    // shutdown() wakes the current wait instead, and pollRequest checks the flag itself.
     if (this.#pending !== undefined || this.closed || this.#eof) {
       return Promise.resolve(true)
     }

@@ -8,6 +8,18 @@ import { HandlerError } from '../errors.js'
 
 /** Bodies up to this size are copied behind the head into one buffer; larger ones go by writev. */
 const SMALL_BODY = 16 * 1024
+/** Bodies up to this size go out as a latin-1 string together with the head. */
+const TINY_BODY = 1024
+/** `Buffer#latin1Slice` (not in the typings), which works on any Uint8Array. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string })
+  .latin1Slice
+
+/**
+ * What `write` returns when the socket can take more: one settled promise for every such write.
+ * The connection loop knows it, and does not spend a microtask awaiting it when a handler
+ * returns it.
+ */
+export const READY: Promise<void> = Promise.resolve()
 
 /**
  * Where the response goes (CPython's `wfile`). `write` resolves when the socket can take more,
@@ -53,6 +65,10 @@ export class ResponseWriter {
     const head = this.#head
     if (head === undefined) {
       ready = socket.write(bytes)
+    } else if (bytes.length <= TINY_BODY) {
+      // One latin-1 string: the socket writes it from C++ without a JS buffer in between.
+      this.#head = undefined
+      ready = socket.write(head + latin1Slice.call(bytes, 0, bytes.length), 'latin1')
     } else if (bytes.length <= SMALL_BODY) {
       // One buffer, one write(2): cheaper than a two-buffer writev for the typical response.
       this.#head = undefined
@@ -67,7 +83,7 @@ export class ResponseWriter {
       ready = socket.write(bytes)
       socket.uncork()
     }
-    return ready ? Promise.resolve() : this.#drained()
+    return ready ? READY : this.#drained()
   }
 
   /** Send anything still held back (CPython's `wfile.flush()`). */
