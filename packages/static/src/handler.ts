@@ -4,9 +4,9 @@
  * `wfile` and keeps CPython's methods as the places to override.
  * @module
  */
-import { BaseHTTPRequestHandler } from '@simplehttp/handler'
+import { BaseHTTPRequestHandler, ResponseWriter } from '@simplehttp/handler'
 import { simpleHTTPErrorCode } from './errors.js'
-import type { BodyWriter, ResponseBody } from './internal/body.js'
+import { writeReusingChunks, type BodyWriter, type ResponseBody } from './internal/body.js'
 import { StaticCore, sharedCore, type StaticHooks, type StaticPlan } from './internal/core.js'
 import { EXTENSIONS_MAP, guessType } from './internal/mime.js'
 import { translatePath } from './internal/url-path.js'
@@ -78,36 +78,26 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   // ---- CPython's request methods ----------------------------------------------------------
 
-  /** Serve a GET request (CPython's `do_GET`). */
-  async doGET(): Promise<void> {
-    let body = this.#head()
-    if (body instanceof Promise) body = await body
-    if (body === undefined) return
-    const whole = body.buffer
-    if (whole !== undefined && this.copyFile === SimpleHTTPRequestHandler.prototype.copyFile) {
-      // Bytes in memory (what copyFile would do, minus its promises): nothing to close, and
-      // nothing that can change while it is sent. Small bodies leave with the head in one write.
-      if (whole.length > 0) await this.wfile.write(whole)
-      return
-    }
-    try {
-      await this.copyFile(body, this.wfile)
-    } catch (error) {
-      if (simpleHTTPErrorCode(error) !== 'SH_ERR_STATIC_FILE_CHANGED') throw error
-      // The length is promised: the only honest end of a body that cannot be completed is a cut.
-      this.logError('%s', (error as Error).message)
-      this.closeConnection = true
-      this.connection.destroy()
-    } finally {
-      await body.close()
-    }
+  /**
+   * Serve a GET request (CPython's `do_GET`). When the answer is written at once (a 304, an error
+   * page, a body in memory the socket has room for) it returns `undefined` or `wfile.write`'s
+   * settled promise, and the request loop goes on without an `await`; a pending promise only when
+   * there is something to wait for (a file to open or stream, a full socket). Awaiting the result
+   * works either way.
+   */
+  doGET(): Promise<void> | undefined {
+    const body = this.#head()
+    return body instanceof Promise ? body.then((b) => this.#writeBody(b)) : this.#writeBody(body)
   }
 
-  /** Serve a HEAD request: the same head as GET, no body (CPython's `do_HEAD`). */
-  async doHEAD(): Promise<void> {
-    let body = this.#head()
-    if (body instanceof Promise) body = await body
-    await body?.close()
+  /**
+   * Serve a HEAD request: the same head as GET, no body (CPython's `do_HEAD`). Returns a promise
+   * only when there is something to wait for, as {@link doGET}.
+   */
+  doHEAD(): Promise<void> | undefined {
+    const body = this.#head()
+    if (body instanceof Promise) return body.then((b) => b?.close())
+    return body?.close()
   }
 
   /**
@@ -149,6 +139,45 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   // ---- the adapter --------------------------------------------------------------------------
+
+  #writeBody(body: ResponseBody | undefined): Promise<void> | undefined {
+    if (body === undefined) return undefined
+    const whole = body.buffer
+    if (whole !== undefined && this.copyFile === SimpleHTTPRequestHandler.prototype.copyFile) {
+      // Bytes in memory (what copyFile would do, minus its promises): nothing to close, and
+      // nothing that can change while it is sent. Small bodies leave with the head in one write.
+      return whole.length > 0 ? this.wfile.write(whole) : undefined
+    }
+    return this.#copyAndClose(body)
+  }
+
+  async #copyAndClose(body: ResponseBody): Promise<void> {
+    try {
+      await this.#copyFile(body)
+    } catch (error) {
+      if (simpleHTTPErrorCode(error) !== 'SH_ERR_STATIC_FILE_CHANGED') throw error
+      // The length is promised: the only honest end of a body that cannot be completed is a cut.
+      this.logError('%s', (error as Error).message)
+      this.closeConnection = true
+      this.connection.destroy()
+    } finally {
+      await body.close()
+    }
+  }
+
+  /**
+   * `copyFile(body, wfile)`. When neither is replaced, the socket behind `wfile` can tell when
+   * it has taken every byte given so far, and the body may then read its next chunk into the
+   * memory of the last one instead of allocating.
+   */
+  #copyFile(body: ResponseBody): Promise<void> {
+    const wfile = this.wfile
+    const replaced =
+      this.copyFile !== SimpleHTTPRequestHandler.prototype.copyFile || Object.getPrototypeOf(wfile) !== ResponseWriter.prototype
+    if (replaced) return this.copyFile(body, wfile)
+    const socket = this.connection
+    return writeReusingChunks(body, wfile, () => socket.writableLength === 0)
+  }
 
   /**
    * `sendHead()`, but without a promise when it is not overridden and the answer needs no I/O

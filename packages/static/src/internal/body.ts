@@ -3,8 +3,8 @@
  * between them), written with back-pressure and exactly as long as announced.
  * @module
  */
-import type { FileHandle } from 'node:fs/promises'
 import { StaticError } from '../errors.js'
+import type { OpenFile } from './open-files.js'
 
 /** Where a body is written: `wfile` of a handler, or an adapter around a `ServerResponse`. */
 export interface BodyWriter {
@@ -24,6 +24,38 @@ type Piece = Buffer | FileSpan
 const CHUNK_SIZE = 256 * 1024
 
 /**
+ * Says whether every byte written so far has been handed to the kernel, so the writer holds no
+ * reference to any chunk it was given and the chunk's memory may be read into again.
+ */
+export type Flushed = () => boolean
+
+/**
+ * Chunk buffers that are known to be free (see {@link Flushed}), for the next read. Streaming
+ * otherwise allocates a fresh chunk per read, and at thousands of 64 KiB reads a second that
+ * much short-lived memory outside the JS heap keeps the garbage collector busy with full
+ * collections. A handful suffices: a chunk goes back as soon as the socket has taken it.
+ */
+const spare: ArrayBuffer[] = []
+const SPARE_LIMIT = 8
+
+function chunkBuffer(length: number, reuse: boolean): Buffer {
+  if (!reuse) return Buffer.allocUnsafe(length)
+  const memory = spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_SIZE).buffer
+  return Buffer.from(memory, 0, length)
+}
+
+let writeWith: (body: ResponseBody, out: BodyWriter, flushed: Flushed) => Promise<void>
+
+/**
+ * `body.writeTo(out)`, reusing chunk memory once `flushed()` says the writer let go of it. Only
+ * for writers whose `flushed` is exact (a socket's `writableLength === 0`): a writer that keeps
+ * chunks after saying so (a compressor, a test collecting chunks) would see them overwritten.
+ */
+export function writeReusingChunks(body: ResponseBody, out: BodyWriter, flushed: Flushed): Promise<void> {
+  return writeWith(body, out, flushed)
+}
+
+/**
  * What `sendHead` returns and `copyFile` writes (CPython returns an open file object). Close it
  * when done, whether or not it was written: it may hold an open file.
  *
@@ -35,10 +67,13 @@ export class ResponseBody {
   /** Bytes it will write. */
   readonly length: number
   readonly #pieces: readonly Piece[]
-  #file: FileHandle | undefined
+  #file: OpenFile | undefined
 
-  /** @internal Bodies come from `sendHead()`, `listDirectory()` or {@link ResponseBody.fromBuffer}. */
-  constructor(pieces: readonly Piece[], file?: FileHandle) {
+  /**
+   * @internal Bodies come from `sendHead()`, `listDirectory()` or {@link ResponseBody.fromBuffer}.
+   * A body with file pieces owns one reference to `file`, released by {@link close}.
+   */
+  constructor(pieces: readonly Piece[], file?: OpenFile) {
     this.#pieces = pieces
     this.#file = file
     let length = 0
@@ -60,47 +95,83 @@ export class ResponseBody {
   }
 
   /**
-   * Write the body to `out`, waiting whenever it asks to. File bytes are read in chunks, one read
-   * ahead; never more and never fewer bytes than {@link length} are written: if the file shrank
-   * meanwhile this rejects with `SH_ERR_STATIC_FILE_CHANGED` and the caller must cut the
-   * connection, since the length was promised.
+   * Write the body to `out`, waiting whenever it asks to. File bytes are read in chunks; never
+   * more and never fewer bytes than {@link length} are written: if the file shrank meanwhile this
+   * rejects with `SH_ERR_STATIC_FILE_CHANGED` and the caller must cut the connection, since the
+   * length was promised.
    */
-  async writeTo(out: BodyWriter): Promise<void> {
+  writeTo(out: BodyWriter): Promise<void> {
+    return this.#write(out, undefined)
+  }
+
+  /** Release the open file, if any. Safe to call more than once. */
+  close(): Promise<void> {
+    const file = this.#file
+    this.#file = undefined
+    file?.release()
+    return Promise.resolve()
+  }
+
+  static {
+    writeWith = (body, out, flushed) => body.#write(out, flushed)
+  }
+
+  async #write(out: BodyWriter, flushed: Flushed | undefined): Promise<void> {
     for (const piece of this.#pieces) {
       if (Buffer.isBuffer(piece)) {
         if (piece.length > 0) await out.write(piece)
-        continue
-      }
-      let position = piece.offset
-      const end = piece.offset + piece.length
-      let next = position < end ? this.#read(position, Math.min(CHUNK_SIZE, end - position)) : undefined
-      try {
-        while (next !== undefined) {
-          const chunk = await next
-          position += chunk.length
-          next = position < end ? this.#read(position, Math.min(CHUNK_SIZE, end - position)) : undefined
-          await out.write(chunk)
-        }
-      } catch (error) {
-        // A read already started must not turn into an unhandled rejection.
-        next?.catch(() => undefined)
-        throw error
+      } else {
+        await this.#copy(piece, out, flushed)
       }
     }
   }
 
-  /** Release the open file, if any. Safe to call more than once. */
-  async close(): Promise<void> {
-    const file = this.#file
-    this.#file = undefined
-    await file?.close()
-  }
-
-  async #read(position: number, length: number): Promise<Buffer> {
+  /**
+   * One span of the file. Reads the page cache serves go straight to the socket (see
+   * `OpenFile.read`); while reads go to the thread pool, the next chunk is read while the
+   * current one is written — never more than two chunks in memory per response.
+   */
+  async #copy(span: FileSpan, out: BodyWriter, flushed: Flushed | undefined): Promise<void> {
     const file = this.#file
     if (file === undefined) throw new Error('ResponseBody: read after close()')
-    const buffer = Buffer.allocUnsafe(length)
-    const { bytesRead } = await file.read(buffer, 0, length, position)
+    const reuse = flushed !== undefined
+    let position = span.offset
+    const end = span.offset + span.length
+    let ahead: Promise<Buffer> | undefined
+    try {
+      while (position < end) {
+        let chunk: Buffer
+        if (ahead !== undefined) {
+          chunk = await ahead
+          ahead = undefined
+        } else {
+          const length = Math.min(CHUNK_SIZE, end - position)
+          const buffer = chunkBuffer(length, reuse)
+          const read = file.read(buffer, length, position)
+          chunk = this.#checked(buffer, length, position, typeof read === 'number' ? read : await read)
+        }
+        position += chunk.length
+        if (position < end && !file.readsFast) {
+          ahead = this.#readAhead(file, position, Math.min(CHUNK_SIZE, end - position), reuse)
+        }
+        const wait = out.write(chunk)
+        if (wait !== undefined) await wait
+        if (reuse && spare.length < SPARE_LIMIT && flushed()) spare.push(chunk.buffer as ArrayBuffer)
+      }
+    } catch (error) {
+      // A read already started must not turn into an unhandled rejection.
+      ahead?.catch(ignore)
+      throw error
+    }
+  }
+
+  async #readAhead(file: OpenFile, position: number, length: number, reuse: boolean): Promise<Buffer> {
+    const buffer = chunkBuffer(length, reuse)
+    return this.#checked(buffer, length, position, await file.readAsync(buffer, length, position))
+  }
+
+  /** The bytes read, or `SH_ERR_STATIC_FILE_CHANGED` when the file ended early. */
+  #checked(buffer: Buffer, length: number, position: number, bytesRead: number): Buffer {
     if (bytesRead === 0) {
       throw new StaticError(
         'SH_ERR_STATIC_FILE_CHANGED',
@@ -109,4 +180,8 @@ export class ResponseBody {
     }
     return bytesRead < length ? buffer.subarray(0, bytesRead) : buffer
   }
+}
+
+function ignore(): void {
+  // The write failed first; that is the error reported.
 }

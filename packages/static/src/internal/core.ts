@@ -21,6 +21,7 @@ import {
 } from './conditional.js'
 import { cacheTuning, fileCache, type FileEntry } from './file-cache.js'
 import { listItems, renderListing } from './listing.js'
+import { OpenFile, openFiles } from './open-files.js'
 import { guessType } from './mime.js'
 import { parseRange, type ByteRange, type RangeDecision } from './range.js'
 import { checkUrlPath, fromWire, redirectLocation, splitTarget, translatePath, unquote, type PathRefusal } from './url-path.js'
@@ -248,7 +249,8 @@ export class StaticCore {
     // FIFOs, sockets and devices: reading a FIFO would hang the response (CPython opens them).
     if (entry.kind !== 'file') return refuse(404, 'not-a-file')
 
-    const type = hooks?.guessType !== undefined ? hooks.guessType(filePath) : guessType(filePath)
+    // The default type depends on the path alone, and an entry belongs to one path: keep it there.
+    const type = hooks?.guessType !== undefined ? hooks.guessType(filePath) : (entry.type ??= guessType(filePath))
     let variant: Variant = { fsPath: filePath, entry, encoding: undefined }
     let vary = false
     if (this.options.precompressed && !filePath.endsWith('.br') && !filePath.endsWith('.gz')) {
@@ -266,8 +268,9 @@ export class StaticCore {
   }
 
   /**
-   * Conditionals, ranges, headers, and the body: synchronously when the body is in the cache (or
-   * there is none), through {@link #respondFromFile} when the file must be opened.
+   * Conditionals, ranges, headers, and the body. Synchronous when the body is in the cache, when
+   * there is none, and when a large file is already open (the open-file cache); a promise only
+   * when a file has to be opened or read first.
    */
   #respond(
     request: StaticRequest,
@@ -279,41 +282,39 @@ export class StaticCore {
     const decided = this.#decide(request, variant, type, vary)
     if (!('ranges' in decided)) return decided
     if (request.method === 'HEAD') return { kind: 'send', status: decided.status, headers: decided.headers, body: undefined }
-    const cached = variant.entry.body
+    const { entry } = variant
+    const cached = entry.body
     if (cached !== undefined) return { kind: 'send', status: decided.status, headers: decided.headers, body: memoryBody(cached, decided) }
-    return this.#respondFromFile(request, variant, type, vary, last, decided)
+    if (entry.size <= cacheTuning.maxFileSize && !last) return this.#respondFromMemory(request, variant, type, vary, decided)
+    // Large (or still changing after retries): stream exactly `size` bytes from the open file.
+    const file = openFiles.acquire(variant.fsPath, entry)
+    if (file instanceof OpenFile) return streamPlan(file, decided, entry.size)
+    return file.then((opened) => {
+      if (opened === 'missing') return refuse(404, 'missing')
+      // Another file took the name since the stat: look it up (and check containment) again.
+      if (opened === 'changed') return last ? refuse(404, 'missing') : RETRY
+      return streamPlan(opened, decided, entry.size)
+    })
   }
 
-  async #respondFromFile(
+  /** A small file not in the cache yet: read it whole (and keep it when it is stable). */
+  async #respondFromMemory(
     request: StaticRequest,
     variant: Variant,
     type: string,
     vary: boolean,
-    last: boolean,
     first: BodyPlan,
   ): Promise<StaticPlan | typeof RETRY> {
     let decided: StaticPlan | BodyPlan = first
-    const opened = await this.#open(variant, last)
+    const opened = await this.#readSmall(variant)
     if (opened === RETRY) return RETRY
     if (opened === undefined) return refuse(404, 'missing')
     if (opened.entry !== variant.entry) {
-      // Changed since the stat: decide again on what was actually opened.
-      variant = { ...variant, entry: opened.entry }
-      decided = this.#decide(request, variant, type, vary)
-      if (!('ranges' in decided)) {
-        await opened.file?.close()
-        return decided
-      }
+      // Changed since the stat: decide again on what was actually read.
+      decided = this.#decide(request, { ...variant, entry: opened.entry }, type, vary)
+      if (!('ranges' in decided)) return decided
     }
-    if (opened.content !== undefined) {
-      return { kind: 'send', status: decided.status, headers: decided.headers, body: memoryBody(opened.content, decided) }
-    }
-    return {
-      kind: 'send',
-      status: decided.status,
-      headers: decided.headers,
-      body: fileBody(opened.file as FileHandle, decided, variant.entry.size),
-    }
+    return { kind: 'send', status: decided.status, headers: decided.headers, body: memoryBody(opened.content, decided) }
   }
 
   /** Everything that depends on the validators: 304, 412, 416, or the 200/206 head. */
@@ -382,27 +383,25 @@ export class StaticCore {
   }
 
   /**
-   * Open the chosen file, check it is still the one looked up, and either read it whole (small
-   * files, kept in the cache when stable) or keep it open for streaming.
+   * Open the chosen small file, check it is still the one looked up, and read it whole (kept in
+   * the cache when stable). RETRY when it changed meanwhile.
    */
-  async #open(
-    variant: Variant,
-    last: boolean,
-  ): Promise<{ entry: FileEntry; content?: Buffer; file?: FileHandle } | undefined | typeof RETRY> {
+  async #readSmall(variant: Variant): Promise<{ entry: FileEntry; content: Buffer } | undefined | typeof RETRY> {
     let file: FileHandle
     try {
       file = await open(variant.fsPath, 'r')
     } catch {
       return undefined
     }
-    let keepOpen = false
     try {
       const stats = await file.stat()
       const known = variant.entry
       if (stats.dev !== known.dev || stats.ino !== known.ino) {
         // Another file took the name since the stat: look it up (and check containment) again.
-        return last ? undefined : RETRY
+        return RETRY
       }
+      // Grown past the limit since the stat: look again, and stream it.
+      if (stats.size > cacheTuning.maxFileSize) return RETRY
       let entry = known
       if (!known.matches(stats)) {
         entry = fileCache.entry(variant.fsPath, stats)
@@ -411,19 +410,14 @@ export class StaticCore {
         entry.verdictRoot = known.verdictRoot
         entry.verdictInside = known.verdictInside
       }
-      if (stats.size <= cacheTuning.maxFileSize && !last) {
-        const content = await readWhole(file, stats.size)
-        const after = await file.stat()
-        // A write landed while reading: the bytes may be torn; start over.
-        if (content.length !== stats.size || !entry.matches(after)) return RETRY
-        fileCache.keep(variant.fsPath, entry, content, Date.now())
-        return { entry, content }
-      }
-      // Large (or still changing after retries): stream exactly `size` bytes from the open file.
-      keepOpen = true
-      return { entry, file }
+      const content = await readWhole(file, stats.size)
+      const after = await file.stat()
+      // A write landed while reading: the bytes may be torn; start over.
+      if (content.length !== stats.size || !entry.matches(after)) return RETRY
+      fileCache.keep(variant.fsPath, entry, content, Date.now())
+      return { entry, content }
     } finally {
-      if (!keepOpen) await file.close()
+      await file.close()
     }
   }
 
@@ -449,13 +443,18 @@ export class StaticCore {
     let stats: Stats | undefined
     try {
       // Synchronous on purpose: one stat of a local file takes microseconds, far less than a
-      // thread-pool round trip; everything that reads file contents is asynchronous.
+      // thread-pool round trip. (Reads run on the event loop only while they prove as fast:
+      // see OpenFile.read.)
       stats = statSync(fsPath, STAT_OPTIONS)
     } catch {
-      // ENOTDIR, EACCES, ENAMETOOLONG, ELOOP (a symlink loop answers at once): CPython's 404.
+      stats = undefined
+    }
+    if (stats === undefined) {
+      // ENOENT, ENOTDIR, EACCES, ENAMETOOLONG, ELOOP (a symlink loop answers at once): CPython's
+      // 404. A deleted file kept open would hold on to its disk space: let it go now.
+      openFiles.forget(fsPath)
       return { found: false, reason: 'missing' }
     }
-    if (stats === undefined) return { found: false, reason: 'missing' }
     const entry = fileCache.entry(fsPath, stats)
     if (!this.options.followSymlinks && !this.#contains(entry, fsPath)) return { found: false, reason: 'outside-root' }
     return { found: true, entry }
@@ -608,20 +607,23 @@ function memoryBody(content: Buffer, plan: BodyPlan): ResponseBody {
   return ResponseBody.fromBuffer(Buffer.concat(pieces))
 }
 
-/** The body of a 200/206 streamed from the open file. */
-function fileBody(file: FileHandle, plan: BodyPlan, size: number): ResponseBody {
+/** A 200/206 streamed from the open file; the body owns the reference taken on `file`. */
+function streamPlan(file: OpenFile, plan: BodyPlan, size: number): StaticPlan {
   const { ranges, multipart } = plan
-  if (ranges === undefined) return new ResponseBody([{ offset: 0, length: size }], file)
-  if (multipart === undefined) {
+  let pieces: (Buffer | { offset: number; length: number })[]
+  if (ranges === undefined) {
+    pieces = [{ offset: 0, length: size }]
+  } else if (multipart === undefined) {
     const only = ranges[0] as ByteRange
-    return new ResponseBody([{ offset: only.start, length: only.end - only.start + 1 }], file)
+    pieces = [{ offset: only.start, length: only.end - only.start + 1 }]
+  } else {
+    pieces = []
+    ranges.forEach((range, i) => {
+      pieces.push(multipart.heads[i] as Buffer, { offset: range.start, length: range.end - range.start + 1 })
+    })
+    pieces.push(multipart.tail)
   }
-  const pieces: (Buffer | { offset: number; length: number })[] = []
-  ranges.forEach((range, i) => {
-    pieces.push(multipart.heads[i] as Buffer, { offset: range.start, length: range.end - range.start + 1 })
-  })
-  pieces.push(multipart.tail)
-  return new ResponseBody(pieces, file)
+  return { kind: 'send', status: plan.status, headers: plan.headers, body: new ResponseBody(pieces, file) }
 }
 
 /** Read up to `size` bytes from the start of the file (fewer if it ends sooner). */

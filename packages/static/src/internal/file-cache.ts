@@ -44,6 +44,8 @@ export class FileEntry {
   verdictInside = false
   /** The content, for small files read while they were stable. */
   body: Buffer | undefined
+  /** `guessType` of the path, when the default one is used. */
+  type: string | undefined
 
   constructor(stats: Stats) {
     this.dev = stats.dev
