@@ -9,6 +9,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import net, { type AddressInfo, type Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { CGIHTTPRequestHandler, type CGIOptions } from '../src/index.js'
 
 // ---- the fixture tree ---------------------------------------------------------------------
@@ -466,4 +467,38 @@ export function childProcesses(): string[] {
 export async function expectNoLeftovers(pids: readonly number[] = []): Promise<void> {
   await eventually(() => pids.every((pid) => !alive(pid)), `processes ${pids.join(', ')} gone`)
   await eventually(() => childProcesses().length === 0, 'no child processes left')
+}
+
+/**
+ * The lifecycle every CGI test file shares: a fresh fixture tree for the file, servers closed
+ * after each test, and at the end no script, grandchild (`pids`) or zombie left behind.
+ */
+export function useCGIServer(pids: readonly number[] = []): {
+  readonly fixture: Fixture
+  start(settings?: Parameters<typeof handlerFor>[2]): Promise<{ port: number; log: MemoryLog }>
+} {
+  let current: Fixture | undefined
+  beforeAll(async () => {
+    current = await makeFixture()
+  })
+  afterAll(async () => {
+    await closeAll()
+    try {
+      await expectNoLeftovers(pids)
+    } finally {
+      await current?.cleanup()
+    }
+  })
+  afterEach(closeAll)
+  return {
+    get fixture(): Fixture {
+      if (current === undefined) throw new Error('the fixture exists once beforeAll has run')
+      return current
+    },
+    async start(settings = {}) {
+      const log = new MemoryLog()
+      const { port } = await serve(handlerFor(this.fixture.root, log, settings))
+      return { port, log }
+    },
+  }
 }

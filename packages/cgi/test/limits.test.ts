@@ -1,54 +1,33 @@
 import { writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   alive,
   childProcesses,
-  closeAll,
   eventually,
-  expectNoLeftovers,
   get,
   handlerFor,
-  makeFixture,
   MemoryLog,
   pidFrom,
   RawClient,
   serve,
-  type Fixture,
+  useCGIServer,
 } from './helpers.js'
 
-let fixture: Fixture
 /** Every pid a script reported: all must be gone by the end. */
 const pids: number[] = []
-
-beforeAll(async () => {
-  fixture = await makeFixture()
-})
-afterAll(async () => {
-  await closeAll()
-  // No script, grandchild or zombie outlives the tests: Node reaps the scripts, the process
-  // group kill takes what they started.
-  try {
-    await expectNoLeftovers(pids)
-  } finally {
-    await fixture.cleanup()
-  }
-})
-afterEach(closeAll)
-
-async function start(settings: Parameters<typeof handlerFor>[2] = {}): Promise<{ port: number; log: MemoryLog }> {
-  const log = new MemoryLog()
-  const { port } = await serve(handlerFor(fixture.root, log, settings))
-  return { port, log }
-}
+// No script, grandchild or zombie outlives the tests: Node reaps the scripts, the process
+// group kill takes what they started.
+const cgi = useCGIServer(pids)
+const start = cgi.start.bind(cgi)
 
 describe('timeouts', () => {
   it('504 when the script says nothing before scriptTimeout; it and its grandchild are killed', async () => {
     const { port, log } = await start({ scriptTimeout: 300 })
     const res = await get(port, '/cgi-bin/hang.sh?t1')
     expect([res.status, res.reason]).toEqual([504, 'CGI script timed out'])
-    const pid = await pidFrom(fixture, 'pid-t1')
-    const grandchild = await pidFrom(fixture, 'grandchild-t1')
+    const pid = await pidFrom(cgi.fixture, 'pid-t1')
+    const grandchild = await pidFrom(cgi.fixture, 'grandchild-t1')
     pids.push(pid, grandchild)
     await eventually(() => !alive(pid) && !alive(grandchild), 'the script and its grandchild killed')
     await eventually(() => log.text.includes('CGI script timed out after 300 ms and was killed'), 'the timeout logged')
@@ -85,12 +64,12 @@ describe('concurrency', () => {
     const first = await RawClient.connect(port)
     await first.send('GET /cgi-bin/wait.sh?q1 HTTP/1.0\r\n\r\n')
     await first.waitFor(() => first.text.includes('started\n'), 'the first script running')
-    const firstPid = await pidFrom(fixture, 'pid-q1')
+    const firstPid = await pidFrom(cgi.fixture, 'pid-q1')
     const second = await RawClient.connect(port)
     await second.send('GET /cgi-bin/wait.sh?q2 HTTP/1.0\r\n\r\n')
-    await writeFile(fixture.statePath('release-q2'), '')
-    await writeFile(fixture.statePath('release-q1'), '')
-    const secondPid = await pidFrom(fixture, 'pid-q2')
+    await writeFile(cgi.fixture.statePath('release-q2'), '')
+    await writeFile(cgi.fixture.statePath('release-q1'), '')
+    const secondPid = await pidFrom(cgi.fixture, 'pid-q2')
     pids.push(firstPid, secondPid)
     // Had it not waited for the slot, the second would have started while the first was alive.
     expect(alive(firstPid)).toBe(false)
@@ -105,12 +84,12 @@ describe('concurrency', () => {
     const first = await RawClient.connect(port)
     await first.send('GET /cgi-bin/wait.sh?q3 HTTP/1.0\r\n\r\n')
     await first.waitFor(() => first.text.includes('started\n'), 'the first script running')
-    const pid = await pidFrom(fixture, 'pid-q3')
+    const pid = await pidFrom(cgi.fixture, 'pid-q3')
     pids.push(pid)
     const second = await get(port, '/cgi-bin/args.sh?second')
     expect([second.status, second.reason]).toEqual([503, 'Too many CGI scripts running'])
     expect(log.text).toContain('code 503, message Too many CGI scripts running')
-    await writeFile(fixture.statePath('release-q3'), '')
+    await writeFile(cgi.fixture.statePath('release-q3'), '')
     await first.whenClosed
     // Once it has exited, its slot is free again.
     await eventually(() => !alive(pid), 'the first script gone')
@@ -124,8 +103,8 @@ describe('a client that goes away', () => {
     const client = await RawClient.connect(port)
     await client.send('GET /cgi-bin/forever.sh?d1 HTTP/1.0\r\n\r\n')
     await client.waitFor(() => client.text.includes('tick\n'), 'the script running')
-    const pid = await pidFrom(fixture, 'pid-d1')
-    const grandchild = await pidFrom(fixture, 'grandchild-d1')
+    const pid = await pidFrom(cgi.fixture, 'pid-d1')
+    const grandchild = await pidFrom(cgi.fixture, 'grandchild-d1')
     pids.push(pid, grandchild)
     expect(alive(pid) && alive(grandchild)).toBe(true)
     // The leftover check at the end would see a script still running.
@@ -140,8 +119,8 @@ describe('a client that goes away', () => {
     const client = await RawClient.connect(port)
     await client.send('GET /cgi-bin/forever.sh?d2 HTTP/1.0\r\n\r\n')
     await client.waitFor(() => client.text.includes('tick\n'), 'the script running')
-    const pid = await pidFrom(fixture, 'pid-d2')
-    const grandchild = await pidFrom(fixture, 'grandchild-d2')
+    const pid = await pidFrom(cgi.fixture, 'pid-d2')
+    const grandchild = await pidFrom(cgi.fixture, 'grandchild-d2')
     pids.push(pid, grandchild)
     client.socket.resetAndDestroy()
     await eventually(() => !alive(pid) && !alive(grandchild), 'the script and its grandchild killed')
@@ -151,14 +130,14 @@ describe('a client that goes away', () => {
 describe('back-pressure', () => {
   it('a client that does not read holds the script back; nothing piles up in the server', async () => {
     const log = new MemoryLog()
-    const served = await serve(handlerFor(fixture.root, log))
+    const served = await serve(handlerFor(cgi.fixture.root, log))
     const total = 64 * 1024 * 1024
     const client = await RawClient.connect(served.port)
     client.socket.pause()
     await client.send(`GET /cgi-bin/flood.py?${total} HTTP/1.0\r\n\r\n`)
     const progress = (): number => {
       try {
-        return Number(readFileSync(fixture.statePath('flood-progress'), 'utf8')) || 0
+        return Number(readFileSync(cgi.fixture.statePath('flood-progress'), 'utf8')) || 0
       } catch {
         return 0
       }

@@ -2,41 +2,20 @@ import { createHash, randomBytes } from 'node:crypto'
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises'
 import { Socket } from 'node:net'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  closeAll,
-  expectNoLeftovers,
   eventually,
   get,
   handlerFor,
-  makeFixture,
   MemoryLog,
   post,
   RawClient,
   request,
-  serve,
-  type Fixture,
+  useCGIServer,
 } from './helpers.js'
 
-let fixture: Fixture
-beforeAll(async () => {
-  fixture = await makeFixture()
-})
-afterAll(async () => {
-  await closeAll()
-  try {
-    await expectNoLeftovers()
-  } finally {
-    await fixture.cleanup()
-  }
-})
-afterEach(closeAll)
-
-async function start(settings: Parameters<typeof handlerFor>[2] = {}): Promise<{ port: number; log: MemoryLog }> {
-  const log = new MemoryLog()
-  const { port } = await serve(handlerFor(fixture.root, log, settings))
-  return { port, log }
-}
+const cgi = useCGIServer()
+const start = cgi.start.bind(cgi)
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
 
@@ -182,7 +161,7 @@ describe('what a script is given', () => {
       SERVER_PORT: String(port),
       REQUEST_METHOD: 'GET',
       PATH_INFO: '/some/path info',
-      PATH_TRANSLATED: path.join(fixture.root, 'some', 'path info'),
+      PATH_TRANSLATED: path.join(cgi.fixture.root, 'some', 'path info'),
       SCRIPT_NAME: '/cgi-bin/env.js',
       QUERY_STRING: 'x=1&y=%41',
       REMOTE_ADDR: '127.0.0.1',
@@ -198,7 +177,7 @@ describe('what a script is given', () => {
       HTTP_X_CUSTOM_HEADER: 'custom value',
       SERVER_ADDR: '127.0.0.1',
       REQUEST_URI: '/cgi-bin/env.js/some/path%20info?x=1&y=%41',
-      SCRIPT_FILENAME: path.join(fixture.root, 'cgi-bin', 'env.js'),
+      SCRIPT_FILENAME: path.join(cgi.fixture.root, 'cgi-bin', 'env.js'),
     })
     expect(Number(env.REMOTE_PORT)).toBeGreaterThan(0)
     expect(env.PATH).toBe(process.env.PATH)
@@ -211,7 +190,7 @@ describe('what a script is given', () => {
       SCRIPT_NAME: '/cgi-bin/child-dir/env.js',
       PATH_INFO: '/extra/path',
       QUERY_STRING: 'q=1',
-      SCRIPT_FILENAME: path.join(fixture.root, 'cgi-bin', 'child-dir', 'env.js'),
+      SCRIPT_FILENAME: path.join(cgi.fixture.root, 'cgi-bin', 'child-dir', 'env.js'),
     })
   })
 
@@ -223,7 +202,7 @@ describe('what a script is given', () => {
 
   it('PATH_TRANSLATED is the root when there is no PATH_INFO, and never leaves it', async () => {
     const { port } = await start()
-    expect(dump((await get(port, '/cgi-bin/env.js')).body).env).toMatchObject({ PATH_INFO: '', PATH_TRANSLATED: fixture.root })
+    expect(dump((await get(port, '/cgi-bin/env.js')).body).env).toMatchObject({ PATH_INFO: '', PATH_TRANSLATED: cgi.fixture.root })
     // `%2e%2e` is collapsed with the path, so it leaves the script behind (static 404) ...
     expect((await get(port, '/cgi-bin/env.js/%2e%2e/%2e%2e/etc/passwd')).status).toBe(404)
     // ... and `%252e%252e` is decoded once only: the names `%2e%2e`, inside the root.
@@ -231,7 +210,7 @@ describe('what a script is given', () => {
     expect(res.status).toBe(200)
     const { env } = dump(res.body)
     expect(env.PATH_INFO).toBe('/%2e%2e/%2e%2e/etc/passwd')
-    expect(env.PATH_TRANSLATED).toBe(path.join(fixture.root, '%2e%2e', '%2e%2e', 'etc', 'passwd'))
+    expect(env.PATH_TRANSLATED).toBe(path.join(cgi.fixture.root, '%2e%2e', '%2e%2e', 'etc', 'passwd'))
   })
 
   it('PATH_INFO is decoded once: %2525 reaches the script as %25', async () => {
@@ -244,7 +223,7 @@ describe('what a script is given', () => {
   it('runs from the script’s directory, as nobody when the server is root', async () => {
     const { port } = await start()
     const { cwd, uid } = dump((await get(port, '/cgi-bin/env.js')).body)
-    expect(cwd).toBe(path.join(fixture.root, 'cgi-bin'))
+    expect(cwd).toBe(path.join(cgi.fixture.root, 'cgi-bin'))
     expect(uid).toBe(process.getuid?.() === 0 ? 65534 : process.getuid?.())
   })
 
@@ -404,7 +383,7 @@ describe('script output', () => {
     const client = await RawClient.connect(port)
     await client.send('GET /cgi-bin/stream-out.sh?a HTTP/1.0\r\n\r\n')
     await client.waitFor(() => client.text.endsWith('\r\n\r\nfirst\n'), 'the first line')
-    await writeFile(fixture.statePath('go-a'), '')
+    await writeFile(cgi.fixture.statePath('go-a'), '')
     await client.whenClosed
     expect(client.text.endsWith('\r\n\r\nfirst\nsecond\n')).toBe(true)
   })
@@ -433,12 +412,12 @@ describe('scripts that are not there, or not scripts', () => {
       expect([res.status, res.reason]).toEqual([status, reason])
       expect(res.body.toString()).not.toContain('#!/bin/sh')
     }
-    expect((await import('node:fs')).existsSync(fixture.statePath('noexec-ran'))).toBe(false)
+    expect((await import('node:fs')).existsSync(cgi.fixture.statePath('noexec-ran'))).toBe(false)
   })
 
   it('isExecutable asks whether the user that runs the script may execute it', async () => {
-    const handler = new (handlerFor(fixture.root, new MemoryLog()))(new Socket(), ['127.0.0.1', 1], {})
-    const dir = path.join(fixture.base, 'modes')
+    const handler = new (handlerFor(cgi.fixture.root, new MemoryLog()))(new Socket(), ['127.0.0.1', 1], {})
+    const dir = path.join(cgi.fixture.base, 'modes')
     await mkdir(dir, { recursive: true })
     const file = async (name: string, mode: number, owner?: number): Promise<string> => {
       const p = path.join(dir, name)

@@ -1,32 +1,15 @@
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { closeAll, expectNoLeftovers, get, handlerFor, makeFixture, MemoryLog, post, request, serve, type Fixture } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { get, post, request, useCGIServer } from './helpers.js'
 
-let fixture: Fixture
-beforeAll(async () => {
-  fixture = await makeFixture()
-})
-afterAll(async () => {
-  await closeAll()
-  try {
-    await expectNoLeftovers()
-  } finally {
-    await fixture.cleanup()
-  }
-})
-afterEach(closeAll)
-
-async function start(settings: Parameters<typeof handlerFor>[2] = {}): Promise<{ port: number; log: MemoryLog }> {
-  const log = new MemoryLog()
-  const { port } = await serve(handlerFor(fixture.root, log, settings))
-  return { port, log }
-}
+const cgi = useCGIServer()
+const start = cgi.start.bind(cgi)
 
 describe('no shell, ever', () => {
   it('shell metacharacters in headers, query, argv and PATH_INFO reach the script as plain text', async () => {
     const { port } = await start()
-    const marker = fixture.statePath('pwned')
+    const marker = cgi.fixture.statePath('pwned')
     const evilHeader = `$(touch ${marker}) \`touch ${marker}\`; touch ${marker} | touch ${marker} && touch ${marker}`
     const query = `;touch%20${marker}|$(touch%20${marker})`
     const res = await get(port, `/cgi-bin/evil.sh/$(touch%20${marker})?${query}`, [`X-Evil: ${evilHeader}`])
@@ -43,7 +26,7 @@ describe('no shell, ever', () => {
     const { port } = await start()
     const res = await get(port, '/cgi-bin/noshebang')
     expect([res.status, res.reason]).toEqual([403, "CGI script is not executable ('/cgi-bin/noshebang')"])
-    expect(existsSync(fixture.statePath('noshebang-ran'))).toBe(false)
+    expect(existsSync(cgi.fixture.statePath('noshebang-ran'))).toBe(false)
   })
 })
 
@@ -54,14 +37,14 @@ describe('nothing outside the root, nothing hidden', () => {
       const res = method === 'POST' ? await post(port, '/cgi-bin/link.sh', 'x') : await get(port, '/cgi-bin/link.sh', [], method)
       expect([res.status, res.reason]).toEqual([404, "No such CGI script ('/cgi-bin/link.sh')"])
     }
-    expect(existsSync(fixture.statePath('outside-ran'))).toBe(false)
+    expect(existsSync(cgi.fixture.statePath('outside-ran'))).toBe(false)
   })
 
   it('…unless followSymlinks is set, as for static files', async () => {
     const { port } = await start({ followSymlinks: true })
     const res = await get(port, '/cgi-bin/link.sh')
     expect([res.status, res.body.toString()]).toEqual([200, 'ran\n'])
-    await rm(fixture.statePath('outside-ran'))
+    await rm(cgi.fixture.statePath('outside-ran'))
   })
 
   it('a double-encoded ".." never turns a file elsewhere into a script (CPython decodes twice)', async () => {
@@ -70,21 +53,21 @@ describe('nothing outside the root, nothing hidden', () => {
       const res = await get(port, target)
       expect(res.status).toBe(404)
     }
-    expect(existsSync(fixture.statePath('root-run'))).toBe(false)
+    expect(existsSync(cgi.fixture.statePath('root-run'))).toBe(false)
   })
 
   it('climbing out of the root from a script directory is refused by the static handler', async () => {
     const { port } = await start()
     expect((await get(port, '/cgi-bin/../../outside/evil.sh')).status).toBe(404)
     expect((await get(port, '/cgi-bin/%2e%2e/%2e%2e/outside/evil.sh')).status).toBe(404)
-    expect(existsSync(fixture.statePath('outside-ran'))).toBe(false)
+    expect(existsSync(cgi.fixture.statePath('outside-ran'))).toBe(false)
   })
 
   it('dotfiles in script directories are 404 (hidden, as the static handler hides them)', async () => {
     const { port } = await start()
     const res = await get(port, '/cgi-bin/.hidden.sh')
     expect([res.status, res.reason]).toEqual([404, "No such CGI script ('/cgi-bin/.hidden.sh')"])
-    expect(existsSync(fixture.statePath('hidden-ran'))).toBe(false)
+    expect(existsSync(cgi.fixture.statePath('hidden-ran'))).toBe(false)
   })
 })
 
