@@ -7,7 +7,11 @@
 
 // The server
 export { HTTPServer } from './server.js'
-export type { HTTPServerOptions, ListenAddress, ServerAddress, TLSOptions } from './types.js'
+export type { HTTP2Options, HTTPServerOptions, ListenAddress, ServerAddress, TLSOptions } from './types.js'
+
+// Certificates
+export { defaultCertificateHosts, generateSelfSignedCertificate } from './self-signed.js'
+export type { SelfSignedCertificate, SelfSignedOptions } from './self-signed.js'
 
 // The handler contract
 export type { ClientAddress, ConnectionHandler, RequestHandlerClass } from './types.js'

@@ -12,7 +12,9 @@ import { ServerError } from './errors.js'
 import { DEFAULT_HOST, formatHostPort, isWildcard, serverNameFor, urlAuthority } from './internal/address.js'
 import { deferred } from './internal/deferred.js'
 import { errorCode, listenError, quote } from './internal/system-errors.js'
+import { HTTP2Sessions } from './internal/http2.js'
 import { checkTLSOptions, loadTLS } from './internal/tls.js'
+import { generateSelfSignedCertificate, type SelfSignedCertificate } from './self-signed.js'
 import { WorkerPool, isShutdownMessage, reportListenError } from './internal/workers.js'
 import type {
   ClientAddress,
@@ -60,6 +62,8 @@ export class HTTPServer {
 
   readonly #host: string
   readonly #tls: TLSOptions | undefined
+  readonly #selfSigned: SelfSignedCertificate | undefined
+  readonly #http2: HTTP2Sessions | undefined
   readonly #onError: HTTPServerOptions['onError']
   #address: ServerAddress
   #serverName: string
@@ -120,10 +124,30 @@ export class HTTPServer {
       'an integer >= 1 or Infinity',
     )
     const count = (n: number): boolean => Number.isInteger(n) && n >= 0
+    const count1 = (n: number): boolean => Number.isInteger(n) && n >= 1
     this.workers = numberOption(options.workers, 0, 'workers', count, 'an integer >= 0')
     this.backlog = numberOption(options.backlog, 511, 'backlog', count, 'an integer >= 0')
     if (options.tls != null) checkTLSOptions(options.tls)
-    this.#tls = options.tls
+    this.#selfSigned = selfSignedFor(options.tls, this.workers)
+    this.#tls = this.#selfSigned == null ? options.tls : { cert: this.#selfSigned.cert, key: this.#selfSigned.key }
+    if (options.http2 != null) {
+      if (options.tls == null) {
+        throw new ServerError(
+          'SH_ERR_SERVER_INVALID_OPTION',
+          'invalid http2 option: HTTP/2 needs TLS (browsers speak it only over TLS); expected tls too, got none',
+        )
+      }
+      const h2 = options.http2
+      this.#http2 = new HTTP2Sessions(h2, {
+        maxConcurrentStreams: numberOption(h2.maxConcurrentStreams, 100, 'http2.maxConcurrentStreams', count1, 'an integer >= 1'),
+        maxHeaderListSize: numberOption(h2.maxHeaderListSize, 65_536, 'http2.maxHeaderListSize', count1, 'an integer >= 1'),
+        idleTimeout: numberOption(h2.idleTimeout, Math.max(this.keepAliveTimeout, this.headersTimeout), 'http2.idleTimeout', positive, 'ms > 0'),
+        settingsTimeout: numberOption(h2.settingsTimeout, 10_000, 'http2.settingsTimeout', positive, 'ms > 0'),
+        maxResetsPerSecond: numberOption(h2.maxResetsPerSecond, 100, 'http2.maxResetsPerSecond', count1, 'an integer >= 1'),
+      }, () => {
+        this.#changed()
+      })
+    }
     this.#onError = options.onError
   }
 
@@ -143,6 +167,14 @@ export class HTTPServer {
    */
   get serverName(): string {
     return this.#serverName
+  }
+
+  /**
+   * The certificate made at start-up for `tls.selfSigned` (its `fingerprint256` is for a banner,
+   * its `cert` for a client's trust store); `undefined` otherwise.
+   */
+  get selfSignedCertificate(): SelfSignedCertificate | undefined {
+    return this.#selfSigned
   }
 
   /** `http://127.0.0.1:8000/`, `https://[::1]:8443/`: the bound address, for a banner. */
@@ -209,7 +241,8 @@ export class HTTPServer {
     if (this.workers > 0 && cluster.isPrimary) {
       const pool = new WorkerPool()
       this.#pool = pool
-      const bound = await pool.start(this.workers, formatHostPort(this.#host, this.serverPort))
+      const shared = this.#selfSigned == null ? undefined : { [SELF_SIGNED_ENV]: JSON.stringify(this.#selfSigned) }
+      const bound = await pool.start(this.workers, formatHostPort(this.#host, this.serverPort), shared)
       this.#setBound(bound.address, bound.port)
       // Workers are not restarted: once all are gone, for whatever reason, the server has stopped.
       void pool.gone.then(() => this.shutdown())
@@ -229,6 +262,7 @@ export class HTTPServer {
 
   async #bindHere(): Promise<void> {
     const tlsOptions = this.#tls == null ? undefined : await loadTLS(this.#tls)
+    if (tlsOptions != null && this.#http2 != null) tlsOptions.ALPNProtocols = ['h2', 'http/1.1']
     // allowHalfOpen: a client that sends its request and then half-closes (`nc -N`) still gets
     // the answer, as with CPython; the server ends the socket itself once handle() returns.
     const server =
@@ -241,6 +275,11 @@ export class HTTPServer {
     if (tlsOptions != null) {
       // Same path as plain sockets from here on: the handler gets the TLSSocket.
       server.on('secureConnection', (socket: TLSSocket) => {
+        if (socket.alpnProtocol === 'h2' && this.#http2 != null) {
+          // node:http2 owns this socket's protocol and its timeouts; we still count and close it.
+          this.#http2.serve(socket)
+          return
+        }
         this.#armBackstop(socket)
         void this.#serve(socket)
       })
@@ -379,7 +418,8 @@ export class HTTPServer {
         // A handler that throws here is destroyed with the rest after the grace period.
       }
     }
-    await this.#until(() => this.#handlers.size === 0, this.gracePeriod)
+    this.#http2?.close()
+    await this.#until(() => this.#handlers.size === 0 && (this.#http2?.size ?? 0) === 0, this.gracePeriod)
     // Left now: connections whose handler is done or never started (TLS handshakes), and the
     // ones that overran the grace period.
     for (const socket of this.#sockets) socket.destroy()
@@ -411,6 +451,24 @@ export class HTTPServer {
       check()
     })
   }
+}
+
+/** Where the cluster primary hands its self-signed certificate to the workers it forks. */
+const SELF_SIGNED_ENV = 'SIMPLEHTTP_SELF_SIGNED_CERTIFICATE'
+
+/**
+ * Make the certificate for `tls.selfSigned`, or, in a worker forked for `workers`, take the one
+ * the primary made, so every worker presents the same certificate and fingerprint.
+ */
+function selfSignedFor(tls: TLSOptions | undefined, workers: number): SelfSignedCertificate | undefined {
+  const wanted = tls?.selfSigned
+  if (wanted == null || wanted === false) return undefined
+  const inherited = workers > 0 && cluster.isWorker ? process.env[SELF_SIGNED_ENV] : undefined
+  if (inherited != null) {
+    const parsed = JSON.parse(inherited) as SelfSignedCertificate & { validFrom: string; validTo: string }
+    return { ...parsed, validFrom: new Date(parsed.validFrom), validTo: new Date(parsed.validTo) }
+  }
+  return generateSelfSignedCertificate(wanted === true ? {} : wanted)
 }
 
 function numberOption(

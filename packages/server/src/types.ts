@@ -4,7 +4,9 @@
  * direction").
  * @module
  */
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Socket } from 'node:net'
+import type { SelfSignedOptions } from './self-signed.js'
 import type { HTTPServer } from './server.js'
 
 /** The peer of a connection, as `[host, port]` (CPython's `client_address`). */
@@ -63,12 +65,43 @@ export interface TLSOptions {
   readonly key?: string | Buffer | undefined
   /** The password of an encrypted private key (CPython's `password`). Default: none. */
   readonly password?: string | undefined
+  /**
+   * Make a certificate and key in memory at start-up instead (ECDSA P-256, valid for a week, for
+   * `localhost`, the loopback addresses, this host's name and its interface addresses); see
+   * `HTTPServer#selfSignedCertificate` for its fingerprint. Not with `cert`/`certFile`.
+   * Nothing is written to disk. With `workers`, the primary makes it and the workers share it.
+   */
+  readonly selfSigned?: boolean | SelfSignedOptions | undefined
+}
+
+/**
+ * HTTP/2 over TLS, chosen by ALPN (`h2`, then `http/1.1`). Node's `node:http2` does the framing;
+ * HTTP/1.1 clients keep the handler class. Browsers speak HTTP/2 only over TLS, so this needs `tls`.
+ */
+export interface HTTP2Options {
+  /** Answers each HTTP/2 request, with Node's compatibility API (as an `http.createServer` listener). */
+  readonly onRequest: (request: Http2ServerRequest, response: Http2ServerResponse) => void
+  /** Streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). Default `100`. */
+  readonly maxConcurrentStreams?: number | undefined
+  /** Bytes of request headers, decompressed (SETTINGS_MAX_HEADER_LIST_SIZE). Default `65536`. */
+  readonly maxHeaderListSize?: number | undefined
+  /** ms a session may sit with no frames before GOAWAY. Default: the larger of `keepAliveTimeout` and `headersTimeout`. */
+  readonly idleTimeout?: number | undefined
+  /** ms a client has after the TLS handshake to send its HTTP/2 SETTINGS. Default `10000`. */
+  readonly settingsTimeout?: number | undefined
+  /**
+   * Streams the client may reset in one second before the session is cut with
+   * ENHANCE_YOUR_CALM (CVE-2023-44487, "rapid reset"). Default `100`.
+   */
+  readonly maxResetsPerSecond?: number | undefined
 }
 
 /** Options for `new HTTPServer(address, HandlerClass, options)`. */
 export interface HTTPServerOptions {
-  /** Serve HTTPS with this certificate; ALPN offers `http/1.1`. Default: none, plain HTTP. */
+  /** Serve HTTPS with this certificate; ALPN offers `http/1.1` (and `h2` with `http2`). Default: none, plain HTTP. */
   readonly tls?: TLSOptions | undefined
+  /** Also speak HTTP/2 to clients that ask for it by ALPN. Needs `tls`. Default: HTTP/1.1 only. */
+  readonly http2?: HTTP2Options | undefined
   /**
    * Worker processes that share the port through `node:cluster`, for more CPU cores (Python's
    * `ThreadingHTTPServer` gets concurrency from threads; Node is concurrent already). The

@@ -7,6 +7,15 @@ import { errorCode, quote } from './system-errors.js'
 
 /** Catch the mistakes that need no file access, so the constructor can throw them. */
 export function checkTLSOptions(settings: TLSOptions): void {
+  if (settings.selfSigned != null && settings.selfSigned !== false) {
+    if (settings.cert != null || settings.certFile != null || settings.key != null || settings.keyFile != null) {
+      throw new ServerError(
+        'SH_ERR_SERVER_TLS',
+        'TLS certificate given twice: expected tls.selfSigned or a certificate (tls.certFile, tls.cert), got both',
+      )
+    }
+    return
+  }
   if (settings.cert == null && settings.certFile == null) {
     throw new ServerError('SH_ERR_SERVER_TLS', 'TLS needs a certificate: expected tls.certFile or tls.cert, got neither')
   }
@@ -33,7 +42,8 @@ async function readPEM(path: string, what: string): Promise<Buffer> {
 /**
  * Read the files and build the options for `tls.createServer`, as CPython 3.14's `HTTPSServer`
  * does with `load_cert_chain(certfile, keyfile, password)`: with no key given, the key is read
- * from the certificate file. ALPN offers `http/1.1` only, like CPython's default.
+ * from the certificate file. ALPN offers `http/1.1` only, like CPython's default (the server adds
+ * `h2` first when it speaks HTTP/2).
  */
 export async function loadTLS(settings: TLSOptions): Promise<NodeTLSOptions> {
   const cert = settings.cert ?? (await readPEM(settings.certFile ?? '', 'certificate'))

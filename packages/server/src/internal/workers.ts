@@ -68,8 +68,8 @@ export class WorkerPool {
   }
 
   /** Fork `count` workers and resolve with the address once all of them are listening. */
-  async start(count: number, where: string): Promise<BoundAddress> {
-    const workers = Array.from({ length: count }, () => this.#fork())
+  async start(count: number, where: string, env?: Record<string, string>): Promise<BoundAddress> {
+    const workers = Array.from({ length: count }, () => this.#fork(env))
     try {
       const addresses = await Promise.all(workers.map((worker) => whenListening(worker, where)))
       return addresses[0] as BoundAddress
@@ -103,8 +103,8 @@ export class WorkerPool {
     clearTimeout(timer)
   }
 
-  #fork(): Worker {
-    const worker = cluster.fork()
+  #fork(env: Record<string, string> | undefined): Worker {
+    const worker = cluster.fork(env)
     this.#workers.add(worker)
     // A send to a worker that has just died reports here; it must not crash the primary.
     worker.on('error', () => undefined)
