@@ -10,7 +10,7 @@ import { writeReusingChunks, type BodyWriter, type ResponseBody } from './intern
 import { StaticCore, sharedCore, type StaticHooks, type StaticPlan } from './internal/core.js'
 import { EXTENSIONS_MAP, guessType } from './internal/mime.js'
 import { translatePath } from './internal/url-path.js'
-import { INDEX_PAGES, resolveDirectory, resolveOptions, type HandlerOptions, type HeaderPair } from './options.js'
+import { INDEX_PAGES, resolveDirectory, resolveOptions, type CompressOptions, type HandlerOptions, type HeaderPair } from './options.js'
 
 /**
  * CPython's `http.server.SimpleHTTPRequestHandler`: serves files and directory listings from
@@ -41,6 +41,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   dotfiles = false
   /** Send `file.br` / `file.gz` when accepted. Default `false` (see `StaticOptions.precompressed`). */
   precompressed = false
+  /** Compress compressible responses on the fly. Default `false` (see `StaticOptions.compress`). */
+  compress: boolean | CompressOptions = false
   /** Headers added after CPython's on successful responses. Default `[]`. */
   extraHeaders: readonly HeaderPair[] = []
 
@@ -68,6 +70,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (options.followSymlinks !== undefined) this.followSymlinks = resolved.followSymlinks
         if (options.dotfiles !== undefined) this.dotfiles = resolved.dotfiles
         if (options.precompressed !== undefined) this.precompressed = resolved.precompressed
+        if (options.compress !== undefined) this.compress = options.compress
         if (options.extraHeaders !== undefined) this.extraHeaders = resolved.extraHeaders
         if (options.indexPages !== undefined) this.indexPages = resolved.indexPages
       }
@@ -221,6 +224,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       followSymlinks: this.followSymlinks,
       dotfiles: this.dotfiles,
       precompressed: this.precompressed,
+      compress: this.compress,
       extraHeaders: this.extraHeaders,
       indexPages: this.indexPages,
     }

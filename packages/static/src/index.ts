@@ -13,7 +13,7 @@ export type { NextFunction, StaticMiddleware } from './serve-static.js'
 
 // Options
 export { INDEX_PAGES } from './options.js'
-export type { HandlerOptions, HeaderPair, StaticOptions } from './options.js'
+export type { CompressOptions, HandlerOptions, HeaderPair, StaticOptions } from './options.js'
 
 // Bodies, as returned by sendHead() and listDirectory() and written by copyFile()
 export { ResponseBody } from './internal/body.js'

@@ -28,6 +28,16 @@ export interface StaticOptions {
    */
   readonly precompressed?: boolean
   /**
+   * Compress compressible responses (text, JSON, JavaScript, XML, SVG, wasm, uncompressed fonts)
+   * with brotli or gzip, chosen by `Accept-Encoding` q-values (brotli on a tie), with
+   * `Vary: Accept-Encoding`. Each encoded variant has its own strong ETag (the file's plus
+   * `-br`/`-gzip`) and is kept in a bounded cache while the file is unchanged, so 304s, ranges
+   * and `If-Range` work on the encoded bytes. A precompressed sibling (`precompressed`) wins.
+   * `true` means `{ minSize: 1024, maxSize: 8 MiB }`; files outside that range are sent as they
+   * are. Default `false`, as CPython.
+   */
+  readonly compress?: boolean | CompressOptions
+  /**
    * Headers appended to every successful response (200, 206, 301, 304, 416 and listings) after
    * the ones CPython sends; the counterpart of CPython 3.15's `-H`/`--header`. Default `[]`.
    * @example [['Cache-Control', 'no-cache'], ['Access-Control-Allow-Origin', '*']]
@@ -38,6 +48,14 @@ export interface StaticOptions {
    * Default `['index.html', 'index.htm']`.
    */
   readonly indexPages?: readonly string[]
+}
+
+/** Sizes for {@link StaticOptions.compress}. */
+export interface CompressOptions {
+  /** Smaller files are sent as they are: compressing them gains less than the header costs. Default `1024`. */
+  readonly minSize?: number
+  /** Larger files are sent as they are rather than read whole into memory. Default 8 MiB. */
+  readonly maxSize?: number
 }
 
 /** {@link StaticOptions} plus the directory to serve, for `SimpleHTTPRequestHandler.withOptions()`. */
@@ -51,6 +69,7 @@ export interface ResolvedOptions {
   readonly followSymlinks: boolean
   readonly dotfiles: boolean
   readonly precompressed: boolean
+  readonly compress: Required<CompressOptions> | undefined
   readonly extraHeaders: readonly HeaderPair[]
   readonly indexPages: readonly string[]
 }
@@ -113,9 +132,24 @@ export function resolveOptions(options: StaticOptions | undefined): ResolvedOpti
     followSymlinks: flag(raw, 'followSymlinks'),
     dotfiles: flag(raw, 'dotfiles'),
     precompressed: flag(raw, 'precompressed'),
+    compress: compressOption(raw.compress),
     extraHeaders: Object.freeze(extraHeaders),
     indexPages,
   }
+}
+
+function compressOption(value: unknown): Required<CompressOptions> | undefined {
+  if (value === undefined || value === false) return undefined
+  const defaults = { minSize: 1024, maxSize: 8 * 1024 * 1024 }
+  if (value === true) return defaults
+  if (typeof value !== 'object' || value == null) throw invalid('compress', 'true, false or { minSize, maxSize }', value)
+  const { minSize = defaults.minSize, maxSize = defaults.maxSize } = value as Record<string, unknown>
+  for (const [name, size] of [['minSize', minSize], ['maxSize', maxSize]] as const) {
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      throw invalid(`compress.${name}`, 'a whole number of bytes >= 0', size)
+    }
+  }
+  return { minSize: minSize as number, maxSize: maxSize as number }
 }
 
 /** A root directory option: a non-empty string, resolved against the current directory now. */

@@ -19,6 +19,7 @@ import {
   type RequestHeaders,
   type Validators,
 } from './conditional.js'
+import { compression, derivedCache, derivedETag, isCompressible, readIfUnchanged, type Derivation } from './derived.js'
 import { cacheTuning, fileCache, type FileEntry } from './file-cache.js'
 import { listItems, renderListing } from './listing.js'
 import { OpenFile, openFiles } from './open-files.js'
@@ -89,6 +90,19 @@ interface Variant {
   readonly fsPath: string
   readonly entry: FileEntry
   readonly encoding: Encoding | undefined
+}
+
+/** What the validators, length and coding of a response describe: a file, a sibling, or derived bytes. */
+interface Representation {
+  readonly etag: string
+  readonly size: number
+  readonly encoding: Encoding | undefined
+}
+
+/** A file or precompressed sibling as a representation (the sibling's ETag names its coding). */
+function fileRepresentation(variant: Variant): Representation {
+  const { entry, encoding } = variant
+  return { etag: encoding === undefined ? entry.etag : derivedETag(entry.etag, encoding), size: entry.size, encoding }
 }
 
 /** The framing of a multi-range response. */
@@ -264,7 +278,77 @@ export class StaticCore {
         else if (chosen === 'gzip' && gzip !== undefined) variant = { fsPath: filePath + '.gz', entry: gzip, encoding: 'gzip' }
       }
     }
+    const compress = this.options.compress
+    if (
+      compress !== undefined &&
+      variant.encoding === undefined &&
+      entry.size >= compress.minSize &&
+      entry.size <= compress.maxSize &&
+      isCompressible(type)
+    ) {
+      // Whichever coding is sent, the answer depended on Accept-Encoding.
+      vary = true
+      const chosen = chooseEncoding(request.headers.get('accept-encoding'), true, true)
+      if (chosen !== undefined) return this.#respondDerived(request, variant, type, compression(chosen), last)
+    }
     return this.#respond(request, variant, type, vary, last)
+  }
+
+  /**
+   * A representation made from the file's bytes (compressed, say): 304/412 from its ETag alone,
+   * else its bytes from the derived cache, or read, made and kept. Ranges apply to those bytes.
+   */
+  #respondDerived(
+    request: StaticRequest,
+    variant: Variant,
+    type: string,
+    derivation: Derivation,
+    last: boolean,
+  ): StaticPlan | Promise<StaticPlan | typeof RETRY> {
+    const { entry, fsPath } = variant
+    const etag = derivedETag(entry.etag, derivation.tag)
+    const kept = derivedCache.get(fsPath, entry, derivation.tag)
+    if (kept !== undefined) return this.#sendDerived(request, entry, type, derivation, etag, kept)
+    const outcome = evaluatePreconditions(request.headers, { etag, mtimeMs: entry.mtimeMs })
+    if (outcome !== 'proceed') {
+      // Nothing to make for a 304 or 412: the size is never read on those paths.
+      const decided = this.#decide(request, entry, { etag, size: 0, encoding: derivation.encoding }, type, true)
+      if (!('ranges' in decided)) return decided
+    }
+    return this.#makeDerived(request, variant, type, derivation, etag, last)
+  }
+
+  async #makeDerived(
+    request: StaticRequest,
+    variant: Variant,
+    type: string,
+    derivation: Derivation,
+    etag: string,
+    last: boolean,
+  ): Promise<StaticPlan | typeof RETRY> {
+    const { entry, fsPath } = variant
+    const content = entry.body ?? (await readIfUnchanged(fsPath, entry))
+    if (content === undefined) return last ? refuse(404, 'missing') : RETRY
+    const bytes = await derivation.make(content)
+    // As for the file cache: a file written within the racy window may change within its mtime.
+    if (Date.now() - Math.max(entry.mtimeMs, entry.ctimeMs) >= cacheTuning.racyWindowMs) {
+      derivedCache.set(fsPath, entry, derivation.tag, bytes)
+    }
+    return this.#sendDerived(request, entry, type, derivation, etag, bytes)
+  }
+
+  #sendDerived(
+    request: StaticRequest,
+    entry: FileEntry,
+    type: string,
+    derivation: Derivation,
+    etag: string,
+    bytes: Buffer,
+  ): StaticPlan {
+    const decided = this.#decide(request, entry, { etag, size: bytes.length, encoding: derivation.encoding }, type, true)
+    if (!('ranges' in decided)) return decided
+    if (request.method === 'HEAD') return { kind: 'send', status: decided.status, headers: decided.headers, body: undefined }
+    return { kind: 'send', status: decided.status, headers: decided.headers, body: memoryBody(bytes, decided) }
   }
 
   /**
@@ -279,7 +363,7 @@ export class StaticCore {
     vary: boolean,
     last: boolean,
   ): StaticPlan | Promise<StaticPlan | typeof RETRY> {
-    const decided = this.#decide(request, variant, type, vary)
+    const decided = this.#decide(request, variant.entry, fileRepresentation(variant), type, vary)
     if (!('ranges' in decided)) return decided
     if (request.method === 'HEAD') return { kind: 'send', status: decided.status, headers: decided.headers, body: undefined }
     const { entry } = variant
@@ -311,16 +395,21 @@ export class StaticCore {
     if (opened === undefined) return refuse(404, 'missing')
     if (opened.entry !== variant.entry) {
       // Changed since the stat: decide again on what was actually read.
-      decided = this.#decide(request, { ...variant, entry: opened.entry }, type, vary)
+      decided = this.#decide(request, opened.entry, fileRepresentation({ ...variant, entry: opened.entry }), type, vary)
       if (!('ranges' in decided)) return decided
     }
     return { kind: 'send', status: decided.status, headers: decided.headers, body: memoryBody(opened.content, decided) }
   }
 
   /** Everything that depends on the validators: 304, 412, 416, or the 200/206 head. */
-  #decide(request: StaticRequest, variant: Variant, type: string, vary: boolean): StaticPlan | BodyPlan {
-    const { entry, encoding } = variant
-    const etag = encoding === undefined ? entry.etag : `${entry.etag.slice(0, -1)}-${encoding}"`
+  #decide(
+    request: StaticRequest,
+    entry: FileEntry,
+    representation: Representation,
+    type: string,
+    vary: boolean,
+  ): StaticPlan | BodyPlan {
+    const { etag, size, encoding } = representation
     const validators: Validators = { etag, mtimeMs: entry.mtimeMs }
     const headers = request.headers
     const outcome = evaluatePreconditions(headers, validators)
@@ -339,11 +428,10 @@ export class StaticCore {
       if (range !== undefined) {
         const ifRange = headers.get('if-range')
         if (ifRange === undefined || ifRangeMatches(ifRange, validators, Date.now())) {
-          decision = parseRange(range, entry.size)
+          decision = parseRange(range, size)
         }
       }
     }
-    const size = entry.size
     if (decision?.kind === 'unsatisfiable') {
       const unsatisfiable: HeaderPair[] = [
         ['Content-Range', `bytes */${size}`],
