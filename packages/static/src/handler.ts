@@ -10,6 +10,7 @@ import { writeReusingChunks, type BodyWriter, type ResponseBody } from './intern
 import { StaticCore, sharedCore, type StaticHooks, type StaticPlan } from './internal/core.js'
 import { EXTENSIONS_MAP, guessType } from './internal/mime.js'
 import { translatePath } from './internal/url-path.js'
+import type { LiveReload } from './live-reload.js'
 import { INDEX_PAGES, resolveDirectory, resolveOptions, type CompressOptions, type HandlerOptions, type HeaderPair } from './options.js'
 
 /**
@@ -43,6 +44,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   precompressed = false
   /** Compress compressible responses on the fly. Default `false` (see `StaticOptions.compress`). */
   compress: boolean | CompressOptions = false
+  /** Live reload: the watcher whose script is put into pages and whose events are served. Default none. */
+  liveReload: LiveReload | undefined = undefined
   /** Headers added after CPython's on successful responses. Default `[]`. */
   extraHeaders: readonly HeaderPair[] = []
 
@@ -71,6 +74,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (options.dotfiles !== undefined) this.dotfiles = resolved.dotfiles
         if (options.precompressed !== undefined) this.precompressed = resolved.precompressed
         if (options.compress !== undefined) this.compress = options.compress
+        if (options.liveReload !== undefined) this.liveReload = resolved.liveReload
         if (options.extraHeaders !== undefined) this.extraHeaders = resolved.extraHeaders
         if (options.indexPages !== undefined) this.indexPages = resolved.indexPages
       }
@@ -89,6 +93,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * works either way.
    */
   doGET(): Promise<void> | undefined {
+    const live = this.liveReload
+    if (live?.isReserved(this.path)) return this.#serveLiveReload(live)
     const body = this.#head()
     return body instanceof Promise ? body.then((b) => this.#writeBody(b)) : this.#writeBody(body)
   }
@@ -98,6 +104,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * only when there is something to wait for, as {@link doGET}.
    */
   doHEAD(): Promise<void> | undefined {
+    const live = this.liveReload
+    if (live?.isReserved(this.path)) return this.#serveLiveReload(live)
     const body = this.#head()
     if (body instanceof Promise) return body.then((b) => b?.close())
     return body?.close()
@@ -142,6 +150,50 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   // ---- the adapter --------------------------------------------------------------------------
+
+  /** The live-reload script, or its event stream: held open until the page goes away. */
+  async #serveLiveReload(live: LiveReload): Promise<void> {
+    const urlPath = this.path.split('?', 1)[0]
+    if (urlPath === live.scriptPath) {
+      const script = Buffer.from(live.clientScript)
+      this.sendResponse(200)
+      this.sendHeader('Content-type', 'text/javascript; charset=utf-8')
+      this.sendHeader('Content-Length', String(script.length))
+      this.sendHeader('Cache-Control', 'no-cache')
+      this.endHeaders()
+      if (this.command === 'GET') await this.wfile.write(script)
+      return
+    }
+    if (urlPath !== live.eventsPath) {
+      this.sendError(404, 'File not found')
+      return
+    }
+    // Close-delimited: the stream has no length, and ends the connection when it ends.
+    this.closeConnection = true
+    this.sendResponse(200)
+    this.sendHeader('Content-type', 'text/event-stream')
+    this.sendHeader('Cache-Control', 'no-cache')
+    this.sendHeader('Connection', 'close')
+    this.endHeaders()
+    if (this.command !== 'GET') return
+    const socket = this.connection
+    const wfile = this.wfile
+    const client = {
+      // A page that stops reading (its socket buffer full) is dropped rather than buffered for.
+      write: (text: string): boolean => {
+        if (socket.destroyed || socket.writableLength > 64 * 1024) return false
+        void wfile.write(Buffer.from(text)).catch(() => undefined)
+        return true
+      },
+    }
+    await wfile.write(Buffer.from(live.addClient(client)))
+    await new Promise<void>((resolve) => {
+      // With allowHalfOpen a closed tab shows as 'end'; a reset as 'close'.
+      socket.once('end', resolve)
+      socket.once('close', resolve)
+    })
+    live.removeClient(client)
+  }
 
   #writeBody(body: ResponseBody | undefined): Promise<void> | undefined {
     if (body === undefined) return undefined
@@ -225,10 +277,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       dotfiles: this.dotfiles,
       precompressed: this.precompressed,
       compress: this.compress,
+      liveReload: this.liveReload,
       extraHeaders: this.extraHeaders,
       indexPages: this.indexPages,
     }
-    const key = JSON.stringify([directory, settings])
+    const key = JSON.stringify([directory, { ...settings, liveReload: instanceId(this.liveReload) }])
     this.#core = sharedCore(key, () => new StaticCore(directory, resolveOptions(settings)))
     return this.#core
   }
@@ -245,4 +298,18 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
     return this.#hooks
   }
+}
+
+const instanceIds = new WeakMap<object, number>()
+let lastInstanceId = 0
+
+/** A stable number per object, for cache keys built with JSON. */
+function instanceId(value: object | undefined): number | undefined {
+  if (value === undefined) return undefined
+  let id = instanceIds.get(value)
+  if (id === undefined) {
+    id = ++lastInstanceId
+    instanceIds.set(value, id)
+  }
+  return id
 }

@@ -11,6 +11,10 @@ export { SimpleHTTPRequestHandler } from './handler.js'
 export { serveStatic } from './serve-static.js'
 export type { NextFunction, StaticMiddleware } from './serve-static.js'
 
+// Live reload
+export { LiveReload } from './live-reload.js'
+export type { ChangeEvent, LiveReloadClient, LiveReloadOptions } from './live-reload.js'
+
 // Options
 export { INDEX_PAGES } from './options.js'
 export type { CompressOptions, HandlerOptions, HeaderPair, StaticOptions } from './options.js'

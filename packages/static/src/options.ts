@@ -4,6 +4,7 @@
  */
 import path from 'node:path'
 import { StaticError } from './errors.js'
+import { LiveReload } from './live-reload.js'
 
 /** A response header as `[name, value]`. */
 export type HeaderPair = readonly [name: string, value: string]
@@ -38,6 +39,12 @@ export interface StaticOptions {
    */
   readonly compress?: boolean | CompressOptions
   /**
+   * Insert the live-reload client (`<script src>` to this watcher's reserved path) into HTML
+   * pages sent whole to GET, and serve its event stream and script. Give a started
+   * {@link LiveReload} for the same root. Default: none.
+   */
+  readonly liveReload?: LiveReload | undefined
+  /**
    * Headers appended to every successful response (200, 206, 301, 304, 416 and listings) after
    * the ones CPython sends; the counterpart of CPython 3.15's `-H`/`--header`. Default `[]`.
    * @example [['Cache-Control', 'no-cache'], ['Access-Control-Allow-Origin', '*']]
@@ -70,6 +77,7 @@ export interface ResolvedOptions {
   readonly dotfiles: boolean
   readonly precompressed: boolean
   readonly compress: Required<CompressOptions> | undefined
+  readonly liveReload: LiveReload | undefined
   readonly extraHeaders: readonly HeaderPair[]
   readonly indexPages: readonly string[]
 }
@@ -133,9 +141,16 @@ export function resolveOptions(options: StaticOptions | undefined): ResolvedOpti
     dotfiles: flag(raw, 'dotfiles'),
     precompressed: flag(raw, 'precompressed'),
     compress: compressOption(raw.compress),
+    liveReload: liveReloadOption(raw.liveReload),
     extraHeaders: Object.freeze(extraHeaders),
     indexPages,
   }
+}
+
+function liveReloadOption(value: unknown): LiveReload | undefined {
+  if (value === undefined) return undefined
+  if (!(value instanceof LiveReload)) throw invalid('liveReload', 'a LiveReload instance', value)
+  return value
 }
 
 function compressOption(value: unknown): Required<CompressOptions> | undefined {

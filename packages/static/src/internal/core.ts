@@ -19,7 +19,8 @@ import {
   type RequestHeaders,
   type Validators,
 } from './conditional.js'
-import { compression, derivedCache, derivedETag, isCompressible, readIfUnchanged, type Derivation } from './derived.js'
+import { chain, compression, derivedCache, derivedETag, isCompressible, readIfUnchanged, type Derivation } from './derived.js'
+import { injectScript } from './html-inject.js'
 import { cacheTuning, fileCache, type FileEntry } from './file-cache.js'
 import { listItems, renderListing } from './listing.js'
 import { OpenFile, openFiles } from './open-files.js'
@@ -139,6 +140,18 @@ const PATH_CACHE_LIMIT = 4096
 /** Longer paths are checked every time: a client must not fill memory with 64 KiB keys. */
 const PATH_CACHE_MAX_KEY = 1024
 const LISTING_CACHE_LIMIT = 256
+
+/** Pages larger than this are served without the live-reload script (they are read whole to insert it). */
+const LIVE_RELOAD_MAX_PAGE = 8 * 1024 * 1024
+
+/** The live-reload script tag inserted into a page (or the page as it is, if it opted out). */
+function liveReloadInjection(scriptTag: string): Derivation {
+  return {
+    tag: 'lr',
+    encoding: undefined,
+    make: (content) => Promise.resolve(injectScript(content, scriptTag) ?? content),
+  }
+}
 
 const NOT_FOUND = 'File not found'
 const NO_LISTING = 'No permission to list directory'
@@ -278,19 +291,28 @@ export class StaticCore {
         else if (chosen === 'gzip' && gzip !== undefined) variant = { fsPath: filePath + '.gz', entry: gzip, encoding: 'gzip' }
       }
     }
-    const compress = this.options.compress
+    if (variant.encoding !== undefined) return this.#respond(request, variant, type, vary, last)
+    // Derived representations of the file itself: the page with the live-reload script, and/or
+    // compressed. Both read the file whole, so both stop at the same size.
+    let derivation: Derivation | undefined
+    const live = this.options.liveReload
     if (
-      compress !== undefined &&
-      variant.encoding === undefined &&
-      entry.size >= compress.minSize &&
-      entry.size <= compress.maxSize &&
-      isCompressible(type)
+      live !== undefined &&
+      request.method === 'GET' &&
+      entry.size <= LIVE_RELOAD_MAX_PAGE &&
+      request.headers.get('range') === undefined &&
+      type.startsWith('text/html')
     ) {
+      derivation = liveReloadInjection(live.scriptTag)
+    }
+    const compress = this.options.compress
+    if (compress !== undefined && entry.size >= compress.minSize && entry.size <= compress.maxSize && isCompressible(type)) {
       // Whichever coding is sent, the answer depended on Accept-Encoding.
       vary = true
       const chosen = chooseEncoding(request.headers.get('accept-encoding'), true, true)
-      if (chosen !== undefined) return this.#respondDerived(request, variant, type, compression(chosen), last)
+      if (chosen !== undefined) derivation = derivation === undefined ? compression(chosen) : chain(derivation, compression(chosen))
     }
+    if (derivation !== undefined) return this.#respondDerived(request, variant, type, derivation, vary, last)
     return this.#respond(request, variant, type, vary, last)
   }
 
@@ -303,19 +325,20 @@ export class StaticCore {
     variant: Variant,
     type: string,
     derivation: Derivation,
+    vary: boolean,
     last: boolean,
   ): StaticPlan | Promise<StaticPlan | typeof RETRY> {
     const { entry, fsPath } = variant
     const etag = derivedETag(entry.etag, derivation.tag)
     const kept = derivedCache.get(fsPath, entry, derivation.tag)
-    if (kept !== undefined) return this.#sendDerived(request, entry, type, derivation, etag, kept)
+    if (kept !== undefined) return this.#sendDerived(request, entry, type, derivation, etag, kept, vary)
     const outcome = evaluatePreconditions(request.headers, { etag, mtimeMs: entry.mtimeMs })
     if (outcome !== 'proceed') {
       // Nothing to make for a 304 or 412: the size is never read on those paths.
-      const decided = this.#decide(request, entry, { etag, size: 0, encoding: derivation.encoding }, type, true)
+      const decided = this.#decide(request, entry, { etag, size: 0, encoding: derivation.encoding }, type, vary)
       if (!('ranges' in decided)) return decided
     }
-    return this.#makeDerived(request, variant, type, derivation, etag, last)
+    return this.#makeDerived(request, variant, type, derivation, etag, vary, last)
   }
 
   async #makeDerived(
@@ -324,6 +347,7 @@ export class StaticCore {
     type: string,
     derivation: Derivation,
     etag: string,
+    vary: boolean,
     last: boolean,
   ): Promise<StaticPlan | typeof RETRY> {
     const { entry, fsPath } = variant
@@ -334,7 +358,7 @@ export class StaticCore {
     if (Date.now() - Math.max(entry.mtimeMs, entry.ctimeMs) >= cacheTuning.racyWindowMs) {
       derivedCache.set(fsPath, entry, derivation.tag, bytes)
     }
-    return this.#sendDerived(request, entry, type, derivation, etag, bytes)
+    return this.#sendDerived(request, entry, type, derivation, etag, bytes, vary)
   }
 
   #sendDerived(
@@ -344,8 +368,9 @@ export class StaticCore {
     derivation: Derivation,
     etag: string,
     bytes: Buffer,
+    vary: boolean,
   ): StaticPlan {
-    const decided = this.#decide(request, entry, { etag, size: bytes.length, encoding: derivation.encoding }, type, true)
+    const decided = this.#decide(request, entry, { etag, size: bytes.length, encoding: derivation.encoding }, type, vary)
     if (!('ranges' in decided)) return decided
     if (request.method === 'HEAD') return { kind: 'send', status: decided.status, headers: decided.headers, body: undefined }
     return { kind: 'send', status: decided.status, headers: decided.headers, body: memoryBody(bytes, decided) }

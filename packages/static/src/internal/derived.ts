@@ -47,6 +47,16 @@ export function compression(encoding: Encoding): Derivation {
   return encoding === 'br' ? BROTLI : GZIP
 }
 
+/** One derivation after another (the live-reload script inserted, then the page compressed). */
+export function chain(first: Derivation, then: Derivation | undefined): Derivation {
+  if (then === undefined) return first
+  return {
+    tag: `${first.tag}-${then.tag}`,
+    encoding: then.encoding ?? first.encoding,
+    make: async (content) => then.make(await first.make(content)),
+  }
+}
+
 /** A derived representation's ETag: the file's, with the tag inside the quotes. */
 export function derivedETag(fileETag: string, tag: string): string {
   return `${fileETag.slice(0, -1)}-${tag}"`

@@ -1,0 +1,222 @@
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LiveReload, SimpleHTTPRequestHandler } from '../src/index.js'
+import { findInsertionPoint, injectScript } from '../src/internal/html-inject.js'
+import { request, startHandler, type RunningServer } from './helpers.js'
+
+function quiet<T extends typeof SimpleHTTPRequestHandler>(Base: T): T {
+  const Quiet = class extends (Base as typeof SimpleHTTPRequestHandler) {
+    override logMessage(): void {
+      // quiet: no access log in test output
+    }
+  }
+  return Quiet as unknown as T
+}
+
+const TAG = '<script src="/.simplehttp/client.js"></script>'
+const at = (html: string): string => {
+  const offset = findInsertionPoint(html)
+  return offset === undefined ? 'opted out' : `${html.slice(0, offset)}|${html.slice(offset)}`
+}
+
+describe('where the script goes in a page', () => {
+  it('goes before the last </body>, else </html>, else the end', () => {
+    expect(at('<html><body><p>hi</p></body></html>')).toBe('<html><body><p>hi</p>|</body></html>')
+    expect(at('<html><p>hi</p></html>')).toBe('<html><p>hi</p>|</html>')
+    expect(at('<p>fragment')).toBe('<p>fragment|')
+    expect(at('<BODY>x</BODY >\n</HTML>')).toBe('<BODY>x|</BODY >\n</HTML>')
+  })
+
+  it('is never inside a script, a comment, a textarea, a style or a title', () => {
+    expect(at('<body><script>document.write("</body>")</script>x</body>')).toBe('<body><script>document.write("</body>")</script>x|</body>')
+    expect(at('<body><!-- </body> -->x</body>')).toBe('<body><!-- </body> -->x|</body>')
+    expect(at('<body><textarea></body></textarea></body>')).toBe('<body><textarea></body></textarea>|</body>')
+    expect(at('<body><style>a::after{content:"</body>"}</style></body>')).toBe('<body><style>a::after{content:"</body>"}</style>|</body>')
+    expect(at('<title></body></title><body>x')).toBe('<title></body></title><body>x|')
+    // An unclosed script swallows the rest of the page: the end is the only safe place.
+    expect(at('<body><script>if (a < b) { "</body>"')).toBe('<body><script>if (a < b) { "</body>"|')
+    expect(at('<body><div title="</body>">x</div></body>')).toBe('<body><div title="</body>">x</div>|</body>')
+  })
+
+  it('stays out of a page that opts out with data-no-live-reload on <html> or <body>', () => {
+    expect(at('<html data-no-live-reload><body></body></html>')).toBe('opted out')
+    expect(at('<body class="x" data-no-live-reload="">y</body>')).toBe('opted out')
+    expect(at('<body title="data-no-live-reload">y</body>')).toBe('<body title="data-no-live-reload">y|</body>')
+    expect(at('<div data-no-live-reload></div></body>')).toBe('<div data-no-live-reload></div>|</body>')
+  })
+
+  it('keeps every byte of a page in another charset', () => {
+    const page = Buffer.from([0x3c, 0x70, 0x3e, 0xe9, 0xff, 0x3c, 0x2f, 0x62, 0x6f, 0x64, 0x79, 0x3e]) // <p>\xe9\xff</body>
+    const out = injectScript(page, TAG)
+    expect(out?.subarray(0, 5)).toEqual(page.subarray(0, 5))
+    expect(out?.subarray(5).toString('latin1')).toBe(`${TAG}</body>`)
+  })
+})
+
+describe('live reload in the handler', () => {
+  let root: string
+  let live: LiveReload
+  let server: RunningServer
+  const page = '<!doctype html><html><head><title>t</title></head><body><h1>Hello</h1></body></html>\n'
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'simplehttp-live-'))
+    await writeFile(path.join(root, 'index.html'), page)
+    await writeFile(path.join(root, 'style.css'), 'h1 { color: red }')
+    await writeFile(path.join(root, 'app.js'), 'console.log(1)')
+    await mkdir(path.join(root, 'sub'))
+    await mkdir(path.join(root, '.hidden'))
+    const old = new Date(Date.now() - 60_000)
+    await utimes(path.join(root, 'index.html'), old, old)
+    live = new LiveReload(root, { debounceMs: 50 }).start()
+    server = await startHandler(quiet(SimpleHTTPRequestHandler.withOptions({ directory: root, liveReload: live })))
+  })
+  afterAll(async () => {
+    live.close()
+    await server.close()
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('puts the script into pages sent whole to GET, with the right length and its own ETag', async () => {
+    const response = await request(server.port, '/')
+    expect(response.status).toBe(200)
+    expect(response.body.toString()).toBe(page.replace('</body>', `${TAG}</body>`))
+    expect(response.header('content-length')).toBe(String(response.body.length))
+    const etag = response.header('etag') ?? ''
+    expect(etag).toMatch(/-lr"$/)
+    const again = await request(server.port, '/', { headers: { 'If-None-Match': etag } })
+    expect(again.status).toBe(304)
+  })
+
+  it('leaves ranges, HEAD and other types alone', async () => {
+    const range = await request(server.port, '/index.html', { headers: { Range: 'bytes=0-14' } })
+    expect(range.status).toBe(206)
+    expect(range.body.toString()).toBe('<!doctype html>')
+    expect(range.header('etag')).not.toMatch(/-lr"$/)
+    const head = await request(server.port, '/index.html', { method: 'HEAD' })
+    expect(head.header('content-length')).toBe(String(Buffer.byteLength(page)))
+    const js = await request(server.port, '/app.js')
+    expect(js.body.toString()).toBe('console.log(1)')
+  })
+
+  it('serves the client script as an external file under the reserved prefix', async () => {
+    const response = await request(server.port, '/.simplehttp/client.js')
+    expect(response.status).toBe(200)
+    expect(response.header('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(response.body.toString()).toContain("new EventSource(base + 'events')")
+    expect((await request(server.port, '/.simplehttp/other')).status).toBe(404)
+  })
+
+  it('tells open pages to reload on a change, once for a burst, and to swap a stylesheet in place', async () => {
+    const stream = await openEvents(server.port, live.eventsPath)
+    try {
+      expect(await stream.next()).toBe('retry: 1000')
+      for (let i = 0; i < 5; i++) await writeFile(path.join(root, 'app.js'), `console.log(${String(i)})`)
+      expect(await stream.next()).toBe('event: reload\ndata: ["/app.js"]')
+      await writeFile(path.join(root, 'style.css'), 'h1 { color: blue }')
+      expect(await stream.next()).toBe('event: css\ndata: ["/style.css"]')
+      // A new subdirectory is watched too; a hidden one never reports.
+      await writeFile(path.join(root, '.hidden', 'secret.txt'), 'x')
+      await mkdir(path.join(root, 'sub', 'deeper'))
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      await writeFile(path.join(root, 'sub', 'deeper', 'page.html'), 'new')
+      // The new directory itself is one change; the file in it the next.
+      const seen: string[] = []
+      while (!seen.some((event) => event.includes('/sub/deeper/page.html'))) seen.push(await stream.next())
+      expect(seen.every((event) => event.startsWith('event: reload'))).toBe(true)
+      expect(seen.join('\n')).not.toContain('.hidden')
+      expect(live.clientCount).toBe(1)
+    } finally {
+      stream.close()
+    }
+    await until(() => live.clientCount === 0)
+  })
+
+  it('never follows a symlink out of the root', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'simplehttp-live-outside-'))
+    try {
+      await symlink(outside, path.join(root, 'link-out'))
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      const stream = await openEvents(server.port, live.eventsPath)
+      try {
+        await stream.next() // retry
+        await writeFile(path.join(outside, 'secret.txt'), 'x')
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        await writeFile(path.join(root, 'app.js'), 'console.log("after")')
+        expect(await stream.next()).toBe('event: reload\ndata: ["/app.js"]')
+      } finally {
+        stream.close()
+      }
+    } finally {
+      await rm(outside, { recursive: true, force: true })
+    }
+  })
+
+  it('picks another prefix when the root holds a .simplehttp of its own, so a real file is never shadowed', async () => {
+    const other = await mkdtemp(path.join(os.tmpdir(), 'simplehttp-live-prefix-'))
+    try {
+      await mkdir(path.join(other, '.simplehttp'))
+      const watcher = new LiveReload(other).start()
+      expect(watcher.prefix).toBe('/.simplehttp-2/')
+      watcher.close()
+    } finally {
+      await rm(other, { recursive: true, force: true })
+    }
+  })
+
+  it('has no reserved paths without the option', async () => {
+    const plain = await startHandler(quiet(SimpleHTTPRequestHandler.withOptions({ directory: root })))
+    try {
+      expect((await request(plain.port, '/.simplehttp/client.js')).status).toBe(404)
+      expect((await request(plain.port, '/')).body.toString()).toBe(page)
+    } finally {
+      await plain.close()
+    }
+  })
+})
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10))
+}
+
+/** An event-stream reader over a raw socket: `next()` resolves with each event block's text. */
+async function openEvents(port: number, target: string): Promise<{ next(): Promise<string>; close(): void }> {
+  const socket = net.connect(port, '127.0.0.1')
+  await new Promise((resolve) => socket.once('connect', resolve))
+  socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`)
+  let buffer = ''
+  let headDone = false
+  const blocks: string[] = []
+  const waiting: ((block: string) => void)[] = []
+  socket.setEncoding('utf8')
+  socket.on('data', (chunk: string) => {
+    buffer += chunk
+    if (!headDone) {
+      const end = buffer.indexOf('\r\n\r\n')
+      if (end === -1) return
+      const head = buffer.slice(0, end)
+      if (!/^HTTP\/1\.[01] 200 /.test(head) || !head.includes('Content-type: text/event-stream')) throw new Error(head)
+      buffer = buffer.slice(end + 4)
+      headDone = true
+    }
+    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      if (block.startsWith(':')) continue // keep-alive comment
+      const waiter = waiting.shift()
+      if (waiter !== undefined) waiter(block)
+      else blocks.push(block)
+    }
+  })
+  return {
+    next: () => {
+      const ready = blocks.shift()
+      if (ready !== undefined) return Promise.resolve(ready)
+      return new Promise((resolve) => waiting.push(resolve))
+    },
+    close: () => socket.destroy(),
+  }
+}
