@@ -1,6 +1,6 @@
 /**
  * The flags the README's examples use, end to end: `--precompressed`, `--cors`, `-H`, `-q`,
- * and the dotfile default.
+ * `--dotfiles` and the dotfile default.
  */
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -43,6 +43,13 @@ describe('flags from the README', () => {
     // Dotfiles stay hidden by default, and out of the listing.
     expect(splitResponse(await mustRun('curl', ['-sS', '-I', `${app.origin}/.env`])).status).toBe('HTTP/1.1 404 File not found')
     expect((await mustRun('curl', ['-sS', `${app.origin}/`])).toString()).not.toContain('.env')
+  })
+
+  it('--dotfiles: serves and lists names that start with a dot', async () => {
+    const root = await makeTree({ '.env': 'SECRET=1\n', 'index.txt': 'x\n' })
+    const app = await startApp(root, '--dotfiles')
+    expect((await mustRun('curl', ['-sS', `${app.origin}/.env`])).toString()).toBe('SECRET=1\n')
+    expect((await mustRun('curl', ['-sS', `${app.origin}/`])).toString()).toContain('<a href=".env">.env</a>')
   })
 
   it('-q: no access log', async () => {

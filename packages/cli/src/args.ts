@@ -2,64 +2,17 @@
  * The command line, parsed the way Python's argparse parses `python -m http.server`'s: the same
  * flags, abbreviations (`--dir`), `--flag=value`, `-b127.0.0.1`, `-qh`, `--`, and the same
  * error messages (`unrecognized arguments: --nope`, `argument port: invalid int value: 'abc'`).
+ * The flags themselves are rows of the option table (`options.ts`); nothing here names one.
  * Pure: no file system, no process state, so every message is testable.
  * @module
  */
 import { UsageError } from './errors.js'
 import { pyRepr } from '@simplehttp/handler'
-import { escapeControls } from './internal/escape-controls.js'
-
-/** The HTTP versions `--protocol` accepts. */
-export const PROTOCOLS = ['HTTP/1.0', 'HTTP/1.1'] as const
-
-/** An HTTP version `--protocol` accepts. */
-export type Protocol = (typeof PROTOCOLS)[number]
-
-/** The port used when none is given, as `python -m http.server`. */
-export const DEFAULT_PORT = 8000
-
-/**
- * Our default `--protocol`. A deliberate difference from CPython, whose default is `HTTP/1.0`
- * (one request per connection): keep-alive makes pages with many files load much faster.
- */
-export const DEFAULT_PROTOCOL: Protocol = 'HTTP/1.1'
-
-/** Everything the command line says, with defaults filled in. */
-export interface ParsedArgs {
-  /** `[port]`: 0 to 65535, 0 lets the system choose. Default 8000. */
-  readonly port: number
-  /** `-b/--bind`. Default `undefined`: every interface, IPv6 and IPv4 (dual-stack). */
-  readonly bind: string | undefined
-  /** `-d/--directory`, as typed (relative to the working directory). Default `undefined`: the working directory. */
-  readonly directory: string | undefined
-  /** `-p/--protocol`. Default `HTTP/1.1` (CPython: `HTTP/1.0`). */
-  readonly protocol: Protocol
-  /** `--cgi`: run scripts under `cgi-bin/`. Default false. */
-  readonly cgi: boolean
-  /** `--tls-cert`: serve HTTPS with this certificate chain. Default none. */
-  readonly tlsCert: string | undefined
-  /** `--tls-key`: the private key, when it is not in the certificate file. Default none. */
-  readonly tlsKey: string | undefined
-  /** `--tls-password-file`: a file holding the key's password. Default none. */
-  readonly tlsPasswordFile: string | undefined
-  /** `-H/--header`, each split into name and value (both trimmed), in the order given. */
-  readonly headers: readonly (readonly [name: string, value: string])[]
-  /** `--workers`: worker processes. Default `undefined`: serve in this process. */
-  readonly workers: number | undefined
-  /** `--follow-symlinks`. Default false. */
-  readonly followSymlinks: boolean
-  /** `--dotfiles`. Default false. */
-  readonly dotfiles: boolean
-  /** `--precompressed`. Default false. */
-  readonly precompressed: boolean
-  /** `--cors`. Default false. */
-  readonly cors: boolean
-  /** `-q/--quiet`. Default false. */
-  readonly quiet: boolean
-}
+import { DEFAULT_PORT, InvalidValue, OPTIONS, ROWS, pyInt } from './options.js'
+import type { ListRow, OptionRow, ParsedArgs, ValueRow } from './options.js'
 
 /** What the command line asks for: serve, print help, print the version, or a usage error. */
-export type ParseResult =
+export type ParseArgsResult =
   | { readonly kind: 'serve'; readonly args: ParsedArgs }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
@@ -71,122 +24,19 @@ export interface FormatOptions {
   readonly prog?: string | undefined
 }
 
-// ---- the option table: one row per flag, in CPython's order, then ours ---------------------
-
-type ValueKey = 'bind' | 'directory' | 'protocol' | 'tlsCert' | 'tlsKey' | 'tlsPasswordFile' | 'workers'
-type FlagKey = 'cgi' | 'followSymlinks' | 'dotfiles' | 'precompressed' | 'cors' | 'quiet'
-
-type OptionSpec =
-  | { readonly kind: 'help' | 'version'; readonly flags: readonly string[]; readonly help: string }
-  | { readonly kind: 'flag'; readonly key: FlagKey; readonly flags: readonly string[]; readonly help: string }
-  | {
-      readonly kind: 'value'
-      readonly key: ValueKey
-      readonly flags: readonly string[]
-      readonly metavar: string
-      readonly help: string
-    }
-  | { readonly kind: 'header'; readonly flags: readonly string[]; readonly metavar: string; readonly help: string }
-
-const OPTIONS: readonly OptionSpec[] = [
-  { kind: 'help', flags: ['-h', '--help'], help: 'show this help message and exit' },
-  { kind: 'flag', key: 'cgi', flags: ['--cgi'], help: 'run as CGI server' },
-  {
-    kind: 'value',
-    key: 'bind',
-    flags: ['-b', '--bind'],
-    metavar: 'ADDRESS',
-    help: 'bind to this address (default: all interfaces)',
-  },
-  {
-    kind: 'value',
-    key: 'directory',
-    flags: ['-d', '--directory'],
-    metavar: 'DIRECTORY',
-    help: 'serve this directory (default: current directory)',
-  },
-  {
-    kind: 'value',
-    key: 'protocol',
-    flags: ['-p', '--protocol'],
-    metavar: 'VERSION',
-    help: `conform to this HTTP version, ${PROTOCOLS.join(' or ')} (default: ${DEFAULT_PROTOCOL})`,
-  },
-  {
-    kind: 'value',
-    key: 'tlsCert',
-    flags: ['--tls-cert'],
-    metavar: 'PATH',
-    help: 'path to the TLS certificate chain file',
-  },
-  { kind: 'value', key: 'tlsKey', flags: ['--tls-key'], metavar: 'PATH', help: 'path to the TLS key file' },
-  {
-    kind: 'value',
-    key: 'tlsPasswordFile',
-    flags: ['--tls-password-file'],
-    metavar: 'PATH',
-    help: 'path to the password file for the TLS key',
-  },
-  {
-    kind: 'header',
-    flags: ['-H', '--header'],
-    metavar: 'HEADER',
-    help: 'add a header to every response, as "Name: value" (repeatable)',
-  },
-  {
-    kind: 'value',
-    key: 'workers',
-    flags: ['--workers'],
-    metavar: 'N',
-    help: 'serve from N worker processes sharing the port (default: this process only)',
-  },
-  {
-    kind: 'flag',
-    key: 'followSymlinks',
-    flags: ['--follow-symlinks'],
-    help: 'serve symlinks that lead outside the directory (default: refused)',
-  },
-  {
-    kind: 'flag',
-    key: 'dotfiles',
-    flags: ['--dotfiles'],
-    help: 'serve and list names that start with a dot (default: hidden)',
-  },
-  {
-    kind: 'flag',
-    key: 'precompressed',
-    flags: ['--precompressed'],
-    help: 'serve file.br or file.gz in place of file when the client accepts it',
-  },
-  {
-    kind: 'flag',
-    key: 'cors',
-    flags: ['--cors'],
-    help: 'send Access-Control-Allow-Origin: * with every response',
-  },
-  { kind: 'flag', key: 'quiet', flags: ['-q', '--quiet'], help: 'do not log requests' },
-  { kind: 'version', flags: ['--version'], help: "show program's version number and exit" },
-]
-
+const TABLE: readonly OptionRow[] = OPTIONS
 const PORT_HELP = `bind to this port (default: ${DEFAULT_PORT})`
 
 /** Every option string, in table order (argparse lists ambiguous matches in this order). */
-const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((spec) => spec.flags.map((flag) => [flag, spec] as const)))
+const BY_FLAG = new Map<string, OptionRow>(TABLE.flatMap((spec) => spec.flags.map((flag) => [flag, spec] as const)))
 
 // argparse's _negative_number_matcher: such strings are values, not options.
 const NEGATIVE_NUMBER = /^-\d+$|^-\d*\.\d+$/
-// Python's int() accepts surrounding whitespace, a sign and underscores between digits.
-const PY_INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/
-// RFC 9110 §5.6.2 token: what a header name may be.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-// What the handler refuses to send (response splitting): CR, LF, NUL, anything above Latin-1.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSENDABLE_VALUE = /[\r\n\0]|[^\x00-\xff]/
 
 /** How one command-line word reads: a value, an option (maybe with `=value`), or an unknown flag. */
 type Word =
   | { readonly type: 'value' }
-  | { readonly type: 'option'; readonly spec: OptionSpec; readonly flag: string; readonly explicit: string | undefined; readonly sep: boolean }
+  | { readonly type: 'option'; readonly spec: OptionRow; readonly flag: string; readonly explicit: string | undefined; readonly sep: boolean }
   | { readonly type: 'unknown' }
 
 const VALUE: Word = { type: 'value' }
@@ -233,28 +83,12 @@ function prefixMatches(arg: string): Word[] {
 }
 
 /** `-b/--bind`, `port`: how argparse names an argument in its messages. */
-function argName(spec: OptionSpec): string {
+function argName(spec: OptionRow): string {
   return spec.flags.join('/')
 }
 
-interface Draft {
-  port: number
-  portSeen: boolean
-  bind: string | undefined
-  directory: string | undefined
-  protocol: string
-  tlsCert: string | undefined
-  tlsKey: string | undefined
-  tlsPasswordFile: string | undefined
-  workers: string | undefined
-  headers: string[]
-  cgi: boolean
-  followSymlinks: boolean
-  dotfiles: boolean
-  precompressed: boolean
-  cors: boolean
-  quiet: boolean
-}
+/** The values as they are read: every row's default, then what the command line sets. */
+type Draft = Record<string, unknown>
 
 /** Thrown inside the parser to stop at `-h` or `--version`, as argparse exits there. Never escapes. */
 class Stop extends Error {
@@ -276,7 +110,7 @@ class Stop extends Error {
  * parseArgs(['-b', '127.0.0.1', '9000'])
  * // { kind: 'serve', args: { port: 9000, bind: '127.0.0.1', protocol: 'HTTP/1.1', … } }
  */
-export function parseArgs(argv: readonly string[]): ParseResult {
+export function parseArgs(argv: readonly string[]): ParseArgsResult {
   try {
     return { kind: 'serve', args: parse(argv) }
   } catch (error) {
@@ -286,25 +120,16 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   }
 }
 
+function defaults(): Draft {
+  const draft: Draft = { port: DEFAULT_PORT }
+  for (const [key, row] of ROWS) draft[key] = row.kind === 'flag' ? false : row.kind === 'list' ? [] : row.default
+  return draft
+}
+
 function parse(argv: readonly string[]): ParsedArgs {
-  const draft: Draft = {
-    port: DEFAULT_PORT,
-    portSeen: false,
-    bind: undefined,
-    directory: undefined,
-    protocol: DEFAULT_PROTOCOL,
-    tlsCert: undefined,
-    tlsKey: undefined,
-    tlsPasswordFile: undefined,
-    workers: undefined,
-    headers: [],
-    cgi: false,
-    followSymlinks: false,
-    dotfiles: false,
-    precompressed: false,
-    cors: false,
-    quiet: false,
-  }
+  const draft = defaults()
+  let portSeen = false
+  const given = new Set<string>()
   const extras: string[] = []
   let onlyValues = false
   for (let i = 0; i < argv.length; i++) {
@@ -315,10 +140,10 @@ function parse(argv: readonly string[]): ParsedArgs {
     }
     const word = onlyValues ? VALUE : classify(arg)
     if (word.type === 'value') {
-      if (draft.portSeen) extras.push(arg)
+      if (portSeen) extras.push(arg)
       else {
         draft.port = toPort(arg)
-        draft.portSeen = true
+        portSeen = true
       }
       continue
     }
@@ -332,18 +157,18 @@ function parse(argv: readonly string[]): ParsedArgs {
     // of the word to the next short flag, as argparse does.
     while (spec.kind === 'flag' || spec.kind === 'help' || spec.kind === 'version') {
       if (explicit === undefined) {
-        apply(draft, spec, '')
+        apply(draft, given, spec, '')
         break
       }
       const nextFlag = '-' + explicit.charAt(0)
       const next = sep || flag.startsWith('--') || explicit === '' ? undefined : BY_FLAG.get(nextFlag)
       if (next === undefined) throw argumentError(spec, `ignored explicit argument ${pyRepr(explicit)}`)
-      apply(draft, spec, '')
+      apply(draft, given, spec, '')
       spec = next
       flag = nextFlag
       explicit = explicit.length > 1 ? explicit.slice(1) : undefined
     }
-    if (spec.kind === 'value' || spec.kind === 'header') {
+    if (spec.kind === 'value' || spec.kind === 'list') {
       let value = explicit
       if (value === undefined) {
         const following = argv[i + 1]
@@ -353,97 +178,77 @@ function parse(argv: readonly string[]): ParsedArgs {
         value = following
         i++
       }
-      apply(draft, spec, value)
+      apply(draft, given, spec, value)
     }
   }
   if (extras.length > 0) throw new UsageError(`unrecognized arguments: ${extras.join(' ')}`)
-  return finish(draft)
+  return finish(draft, given)
 }
 
-/** argparse's `take_action`: store the value (flags get `''`), after the type and choices checks. */
-function apply(draft: Draft, spec: OptionSpec, value: string): void {
+/** argparse's `take_action`: store the value (flags get `''`), after the row's type and choices check. */
+function apply(draft: Draft, given: Set<string>, spec: OptionRow, value: string): void {
   switch (spec.kind) {
     case 'help':
     case 'version':
       throw new Stop(spec.kind)
     case 'flag':
       draft[spec.key] = true
-      return
-    case 'header':
-      draft.headers.push(value)
-      return
+      break
+    case 'list':
+      ;(draft[spec.key] as string[]).push(value)
+      break
     case 'value':
-      if (spec.key === 'protocol' && !(PROTOCOLS as readonly string[]).includes(value)) {
-        // Ours: `-p 8000` is a common slip (other servers' -p is the port); CPython takes it silently.
-        const hint = /^\d+$/.test(value) ? '; to set the port, give it without -p' : ''
-        throw argumentError(spec, `invalid choice: ${pyRepr(value)} (choose from ${PROTOCOLS.join(', ')})${hint}`)
-      }
-      if (spec.key === 'workers') {
-        const n = PY_INT.test(value) ? Number(value.replaceAll('_', '')) : NaN
-        if (!Number.isSafeInteger(n) || n < 1) throw argumentError(spec, `invalid positive int value: ${pyRepr(value)}`)
-      }
-      draft[spec.key] = value
-      return
+      draft[spec.key] = parseValue(spec, value)
+      break
+  }
+  given.add(spec.key)
+}
+
+function parseValue(spec: ValueRow, value: string): unknown {
+  try {
+    return spec.parse(value)
+  } catch (error) {
+    if (error instanceof InvalidValue) throw argumentError(spec, error.message)
+    throw error
   }
 }
 
-function argumentError(spec: OptionSpec, message: string): UsageError {
+function argumentError(spec: OptionRow, message: string): UsageError {
   return new UsageError(`argument ${argName(spec)}: ${message}`)
 }
 
 function toPort(text: string): number {
-  if (!PY_INT.test(text)) throw new UsageError(`argument port: invalid int value: ${pyRepr(text)}`)
-  const port = Number(text.replaceAll('_', ''))
+  const port = pyInt(text)
+  if (port === undefined) throw new UsageError(`argument port: invalid int value: ${pyRepr(text)}`)
   if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`argument port: invalid port: ${text.trim()} (expected 0 to 65535)`)
   }
   return port
 }
 
-/** The checks CPython makes after argparse, in its order, then ours. */
-function finish(draft: Draft): ParsedArgs {
-  if (draft.tlsCert === undefined && draft.tlsKey !== undefined) {
-    throw new UsageError('--tls-key requires --tls-cert to be set')
+/**
+ * The checks CPython makes after argparse, in its order: rows that require another
+ * (`--tls-key requires --tls-cert to be set`), then list values (`-H`).
+ */
+function finish(draft: Draft, given: ReadonlySet<string>): ParsedArgs {
+  for (const row of ROWS.values()) {
+    if (row.requires === undefined || !given.has(row.key) || given.has(row.requires)) continue
+    const required = ROWS.get(row.requires)?.flags ?? [row.requires]
+    throw new UsageError(`${row.flags.join('/')} requires ${required.join('/')} to be set`)
   }
-  if (draft.tlsPasswordFile !== undefined && draft.tlsCert === undefined) {
-    throw new UsageError('--tls-password-file requires --tls-cert to be set')
+  for (const row of ROWS.values()) {
+    if (row.kind === 'list') draft[row.key] = (draft[row.key] as string[]).map((text) => parseListValue(row, text))
   }
-  const headers = draft.headers.map(parseHeader)
-  return {
-    port: draft.port,
-    bind: draft.bind,
-    directory: draft.directory,
-    protocol: draft.protocol as Protocol,
-    cgi: draft.cgi,
-    tlsCert: draft.tlsCert,
-    tlsKey: draft.tlsKey,
-    tlsPasswordFile: draft.tlsPasswordFile,
-    headers,
-    workers: draft.workers === undefined ? undefined : Number(draft.workers.replaceAll('_', '')),
-    followSymlinks: draft.followSymlinks,
-    dotfiles: draft.dotfiles,
-    precompressed: draft.precompressed,
-    cors: draft.cors,
-    quiet: draft.quiet,
-  }
+  return draft as ParsedArgs
 }
 
-/** CPython 3.15's `-H` rule (split at the first colon, strip both sides), plus what the handler can send. */
-function parseHeader(arg: string): readonly [string, string] {
-  const shown = escapeControls(arg)
-  const colon = arg.indexOf(':')
-  if (colon < 0) throw new UsageError(`Header ${shown} must be of the form Header: value`)
-  const name = arg.slice(0, colon).trim()
-  const value = arg.slice(colon + 1).trim()
-  if (name === '') throw new UsageError(`Header ${shown} must have a non-empty name`)
-  // Ours: CPython would accept these, then fail (or split the response) on every request.
-  if (!TOKEN.test(name)) {
-    throw new UsageError(`Header ${shown} must have a name made of letters, digits and !#$%&'*+-.^_\`|~`)
+function parseListValue(row: ListRow, text: string): unknown {
+  try {
+    return row.parse(text)
+  } catch (error) {
+    if (error instanceof InvalidValue) throw new UsageError(error.message)
+    throw error
   }
-  if (UNSENDABLE_VALUE.test(value)) {
-    throw new UsageError(`Header ${shown} must not contain CR, LF, NUL or characters above U+00FF in its value`)
-  }
-  return [name, value]
 }
 
 // ---- usage and help, formatted as argparse's HelpFormatter does at 80 columns ---------------
@@ -454,8 +259,8 @@ const WIDTH = 78
 const HELP_POSITION = 24
 
 function usageParts(): string[] {
-  return OPTIONS.map((spec) =>
-    spec.kind === 'value' || spec.kind === 'header' ? `[${spec.flags[0] ?? ''} ${spec.metavar}]` : `[${spec.flags[0] ?? ''}]`,
+  return TABLE.map((spec) =>
+    spec.kind === 'value' || spec.kind === 'list' ? `[${spec.flags[0]} ${spec.metavar}]` : `[${spec.flags[0]}]`,
   )
 }
 
@@ -532,9 +337,9 @@ function helpEntry(invocation: string, help: string): string {
  */
 export function formatHelp(options: FormatOptions = {}): string {
   const prog = options.prog ?? 'simplehttp'
-  const entries = OPTIONS.map((spec) => {
+  const entries = TABLE.map((spec) => {
     const flags = spec.flags.join(', ')
-    const invocation = spec.kind === 'value' || spec.kind === 'header' ? `${flags} ${spec.metavar}` : flags
+    const invocation = spec.kind === 'value' || spec.kind === 'list' ? `${flags} ${spec.metavar}` : flags
     return helpEntry(invocation, spec.help)
   })
   return [

@@ -10,7 +10,6 @@ export { run } from './run.js'
 export type {
   CliDeps,
   HandlerClass,
-  HandlerOptions,
   ServerClass,
   ServerLike,
   ServerStartOptions,
@@ -19,9 +18,13 @@ export type {
   TextSink,
 } from './run.js'
 
+// The option table, and the types and options derived from it
+export { DEFAULT_PORT, DEFAULT_PROTOCOL, OPTIONS, PROTOCOLS, optionsFor } from './options.js'
+export type { HandlerSettings, OptionRow, OptionsFor, ParsedArgs, Protocol, Target } from './options.js'
+
 // Parsing and help
-export { DEFAULT_PORT, DEFAULT_PROTOCOL, PROTOCOLS, formatHelp, formatUsage, parseArgs } from './args.js'
-export type { FormatOptions, ParseResult, ParsedArgs, Protocol } from './args.js'
+export { formatHelp, formatUsage, parseArgs } from './args.js'
+export type { FormatOptions, ParseArgsResult } from './args.js'
 
 // The banner
 export { formatBanner } from './banner.js'

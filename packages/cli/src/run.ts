@@ -12,7 +12,8 @@ import type { Socket } from 'node:net'
 import type { BaseHTTPRequestHandler, ClientAddress, ServerInfo } from '@simplehttp/handler'
 import { isSimpleHTTPError } from '@simplehttp/server'
 import { formatHelp, formatUsage, parseArgs } from './args.js'
-import type { ParsedArgs, Protocol } from './args.js'
+import { routed } from './options.js'
+import type { HandlerSettings, OptionsFor, ParsedArgs } from './options.js'
 import { formatBanner } from './banner.js'
 import { ServeError, UsageError } from './errors.js'
 import { describeOSError } from './internal/os-error.js'
@@ -26,29 +27,6 @@ export type HandlerClass = new (
   server: ServerInfo,
 ) => BaseHTTPRequestHandler
 
-/**
- * What the command line asks of the request handler. `run()` gives it to `deps.handlerFor`,
- * which returns a configured `SimpleHTTPRequestHandler` or `CGIHTTPRequestHandler` subclass.
- */
-export interface HandlerOptions {
-  /** The directory to serve, absolute (`-d`, resolved against the working directory). */
-  readonly directory: string
-  /** `HTTP/1.0` or `HTTP/1.1` (`-p`; default `HTTP/1.1`). `run()` also sets it on the class it gets back. */
-  readonly protocolVersion: Protocol
-  /** `--cgi`: run scripts under `cgi-bin/`. */
-  readonly cgi: boolean
-  /** Extra response headers, `-H` in order, then `Access-Control-Allow-Origin: *` for `--cors`. */
-  readonly extraHeaders: [name: string, value: string][]
-  /** `--follow-symlinks`: serve symlinks that lead outside the directory. */
-  readonly followSymlinks: boolean
-  /** `--dotfiles`: serve and list names that start with a dot. */
-  readonly dotfiles: boolean
-  /** `--precompressed`: serve `file.br`/`file.gz` for `file` when the client accepts it. */
-  readonly precompressed: boolean
-  /** `-q/--quiet`: no access log. `run()` also silences `logMessage` on the class it gets back. */
-  readonly quiet: boolean
-}
-
 /** The TLS part of {@link ServerStartOptions}. */
 export interface ServerTLSOptions {
   /** `--tls-cert`. */
@@ -59,13 +37,14 @@ export interface ServerTLSOptions {
   readonly password?: string
 }
 
-/** The options `run()` passes as the third argument of `new deps.Server(...)`. */
-export interface ServerStartOptions {
-  /** Present with `--tls-cert`. */
+/**
+ * The options `run()` passes as the third argument of `new deps.Server(...)`: `tls` with
+ * `--tls-cert`, then every row of the option table routed to `server` that was given
+ * (`workers` with `--workers`).
+ */
+export type ServerStartOptions = {
   readonly tls?: ServerTLSOptions
-  /** Present with `--workers`. */
-  readonly workers?: number
-}
+} & OptionsFor<'server'>
 
 /** The part of `@simplehttp/server`'s `HTTPServer` that `run()` uses. */
 export interface ServerLike {
@@ -106,7 +85,7 @@ export interface CliDeps {
   /** The server class: `HTTPServer` from `@simplehttp/server`. */
   readonly Server: ServerClass
   /** Returns the handler class for these options (a `SimpleHTTPRequestHandler` or `CGIHTTPRequestHandler` subclass). */
-  readonly handlerFor: (options: HandlerOptions) => HandlerClass
+  readonly handlerFor: (settings: HandlerSettings) => HandlerClass
   /** The banner, `--help`, `--version` and the keyboard-interrupt line go here. */
   readonly stdout: TextSink
   /** Usage errors, start-up errors and internal errors go here (the access log is the handler's). */
@@ -185,15 +164,18 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
   const directory = await checkDirectory(args.directory, deps.cwd)
   const password = args.tlsPasswordFile === undefined ? undefined : await readPassword(args.tlsPasswordFile, deps.cwd)
 
-  const Handler = configureHandler(deps.handlerFor(handlerOptions(args, directory)), args)
-  const options: { tls?: ServerTLSOptions; workers?: number } = {}
+  const settings = handlerSettings(args, directory)
+  const Handler = configureHandler(deps.handlerFor(settings), settings)
+  const options: Record<string, unknown> = {}
   if (args.tlsCert !== undefined) {
     const tls: { certFile: string; keyFile?: string; password?: string } = { certFile: inDir(args.tlsCert, deps.cwd) }
     if (args.tlsKey !== undefined) tls.keyFile = inDir(args.tlsKey, deps.cwd)
     if (password !== undefined) tls.password = password
     options.tls = tls
   }
-  if (args.workers !== undefined) options.workers = args.workers
+  for (const [option, value] of Object.entries(routed(args, ['server']))) {
+    if (value !== undefined) options[option] = value
+  }
 
   const server = new deps.Server({ host: args.bind, port: args.port }, Handler, options)
   try {
@@ -246,31 +228,23 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
   return 0
 }
 
-function handlerOptions(args: ParsedArgs, directory: string): HandlerOptions {
-  const extraHeaders = args.headers.map(([name, value]): [string, string] => [name, value])
+/** The table's rows routed to the handler classes, with the directory resolved and `--cors` applied. */
+function handlerSettings(args: ParsedArgs, directory: string): HandlerSettings {
+  const settings = { ...routed(args, ['class', 'handler', 'cgi', 'dav']), directory } as HandlerSettings
   // --cors, unless -H already set the header (the explicit value wins).
-  if (args.cors && !extraHeaders.some(([name]) => name.toLowerCase() === 'access-control-allow-origin')) {
-    extraHeaders.push(['Access-Control-Allow-Origin', '*'])
+  if (args.cors && !args.headers.some(([name]) => name.toLowerCase() === 'access-control-allow-origin')) {
+    return { ...settings, extraHeaders: [...settings.extraHeaders, ['Access-Control-Allow-Origin', '*']] }
   }
-  return {
-    directory,
-    protocolVersion: args.protocol,
-    cgi: args.cgi,
-    extraHeaders,
-    followSymlinks: args.followSymlinks,
-    dotfiles: args.dotfiles,
-    precompressed: args.precompressed,
-    quiet: args.quiet,
-  }
+  return settings
 }
 
 /**
  * Apply `--protocol` and `--quiet` by subclassing, so they work with any handler class
  * `handlerFor` returns (CPython sets `HandlerClass.protocol_version` the same way).
  */
-function configureHandler(Base: HandlerClass, args: ParsedArgs): HandlerClass {
-  const protocolVersion = args.protocol
-  if (!args.quiet) {
+function configureHandler(Base: HandlerClass, settings: HandlerSettings): HandlerClass {
+  const { protocolVersion } = settings
+  if (!settings.quiet) {
     return class SimpleHTTPCLIHandler extends Base {
       override protocolVersion = protocolVersion
     }

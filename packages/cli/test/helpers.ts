@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events'
 import { BaseHTTPRequestHandler } from '@simplehttp/handler'
 import { HTTPServer } from '@simplehttp/server'
 import { run } from '../src/index.js'
-import type { CliDeps, HandlerClass, HandlerOptions } from '../src/index.js'
+import type { CliDeps, HandlerClass, HandlerSettings } from '../src/index.js'
 
 /** A `write()` target that keeps the text and lets a test wait for a pattern. */
 export class Sink {
@@ -43,11 +43,11 @@ export interface Echo {
 
 /** A `handlerFor` that records its calls, with a handler that echoes its settings and writes its log to `log`. */
 export function recordingHandlerFor(log: Sink): {
-  handlerFor: (options: HandlerOptions) => HandlerClass
-  calls: HandlerOptions[]
+  handlerFor: (options: HandlerSettings) => HandlerClass
+  calls: HandlerSettings[]
 } {
-  const calls: HandlerOptions[] = []
-  const handlerFor = (options: HandlerOptions): HandlerClass => {
+  const calls: HandlerSettings[] = []
+  const handlerFor = (options: HandlerSettings): HandlerClass => {
     calls.push(options)
     return class EchoHandler extends BaseHTTPRequestHandler {
       override logStream = log
@@ -74,7 +74,7 @@ export interface Started {
   readonly stderr: Sink
   readonly log: Sink
   readonly signals: EventEmitter
-  readonly calls: HandlerOptions[]
+  readonly calls: HandlerSettings[]
 }
 
 const running = new Set<Started>()
