@@ -46,6 +46,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   compress: boolean | CompressOptions = false
   /** Live reload: the watcher whose script is put into pages and whose events are served. Default none. */
   liveReload: LiveReload | undefined = undefined
+  /** Single-page-app fallback page for browser navigations to missing paths. Default off (see `StaticOptions.single`). */
+  single: boolean | string = false
   /** Headers added after CPython's on successful responses. Default `[]`. */
   extraHeaders: readonly HeaderPair[] = []
 
@@ -75,6 +77,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (options.precompressed !== undefined) this.precompressed = resolved.precompressed
         if (options.compress !== undefined) this.compress = options.compress
         if (options.liveReload !== undefined) this.liveReload = resolved.liveReload
+        if (options.single !== undefined) this.single = options.single
         if (options.extraHeaders !== undefined) this.extraHeaders = resolved.extraHeaders
         if (options.indexPages !== undefined) this.indexPages = resolved.indexPages
       }
@@ -278,6 +281,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       precompressed: this.precompressed,
       compress: this.compress,
       liveReload: this.liveReload,
+      single: this.single,
       extraHeaders: this.extraHeaders,
       indexPages: this.indexPages,
     }

@@ -45,6 +45,13 @@ export interface StaticOptions {
    */
   readonly liveReload?: LiveReload | undefined
   /**
+   * Single-page apps: a GET or HEAD for a path that does not exist, from a browser navigating
+   * (`Accept` names `text/html`), gets this file from the root with 200 instead of a 404. A
+   * missing `/app.js`, or a `fetch()` that accepts JSON, still gets its 404. `true` means
+   * `'index.html'`. Default: off.
+   */
+  readonly single?: boolean | string
+  /**
    * Headers appended to every successful response (200, 206, 301, 304, 416 and listings) after
    * the ones CPython sends; the counterpart of CPython 3.15's `-H`/`--header`. Default `[]`.
    * @example [['Cache-Control', 'no-cache'], ['Access-Control-Allow-Origin', '*']]
@@ -78,6 +85,7 @@ export interface ResolvedOptions {
   readonly precompressed: boolean
   readonly compress: Required<CompressOptions> | undefined
   readonly liveReload: LiveReload | undefined
+  readonly single: string | undefined
   readonly extraHeaders: readonly HeaderPair[]
   readonly indexPages: readonly string[]
 }
@@ -142,9 +150,19 @@ export function resolveOptions(options: StaticOptions | undefined): ResolvedOpti
     precompressed: flag(raw, 'precompressed'),
     compress: compressOption(raw.compress),
     liveReload: liveReloadOption(raw.liveReload),
+    single: singleOption(raw.single),
     extraHeaders: Object.freeze(extraHeaders),
     indexPages,
   }
+}
+
+function singleOption(value: unknown): string | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return 'index.html'
+  if (typeof value !== 'string' || value === '' || value.includes('\0') || path.isAbsolute(value) || value.split(/[\\/]/).includes('..')) {
+    throw invalid('single', 'true, or a file path inside the root (no "..", not absolute)', value)
+  }
+  return path.normalize(value)
 }
 
 function liveReloadOption(value: unknown): LiveReload | undefined {

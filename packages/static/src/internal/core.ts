@@ -175,6 +175,22 @@ export function isInside(root: string, candidate: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel))
 }
 
+/**
+ * Whether `Accept` names HTML with a non-zero q-value: what a browser sends when it navigates.
+ * `*\/*` alone does not count (scripts, images and `fetch()` send it).
+ */
+export function acceptsHTML(accept: string | undefined): boolean {
+  if (accept === undefined) return false
+  for (const item of accept.split(',')) {
+    const [range = '', ...params] = item.split(';')
+    const type = range.trim().toLowerCase()
+    if (type !== 'text/html' && type !== 'application/xhtml+xml') continue
+    const q = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('q='))
+    if (q === undefined || Number(q.slice(2)) > 0) return true
+  }
+  return false
+}
+
 /** A path ends with `/`, `%2f` or `%2F` (CPython's test for "already a directory URL"). */
 function endsWithSlash(urlPath: string): boolean {
   if (urlPath.endsWith('/')) return true
@@ -242,7 +258,15 @@ export class StaticCore {
       fsPath = translate(request.target)
       if (fsPath.endsWith('/') || fsPath.endsWith(path.sep)) trailingSlash = true
     }
-    const found = this.#lookup(fsPath)
+    let found = this.#lookup(fsPath)
+    if (!found.found && found.reason === 'missing' && this.options.single !== undefined && acceptsHTML(request.headers.get('accept'))) {
+      // A single-page app's route: the app's page answers, for browsers navigating only (a
+      // missing script or a fetch for JSON keeps its 404).
+      fsPath = path.join(this.root, this.options.single)
+      trailingSlash = false
+      found = this.#lookup(fsPath)
+      if (found.found && found.entry.kind !== 'file') found = { found: false, reason: 'not-a-file' }
+    }
     if (!found.found) return refuse(404, found.reason)
     let entry = found.entry
     let filePath = fsPath
