@@ -42,6 +42,14 @@ export interface ServerInfo {
   readonly keepAliveTimeout?: number
   /** ms to wait for more request body bytes. Default 30,000. */
   readonly bodyTimeout?: number
+  /**
+   * Slowest request body tolerated, in bytes per second on average: the time spent waiting for
+   * body bytes may not exceed `bodyTimeout` plus one second per `bodyMinRate` bytes. Default 500.
+   * 0: no rate, only `bodyTimeout` per wait.
+   */
+  readonly bodyMinRate?: number
+  /** ms a response may wait on a client that reads nothing (its socket full) before it is cut. Default 30,000. */
+  readonly writeTimeout?: number
 }
 
 /** CPython 3.14's `DEFAULT_ERROR_MESSAGE`, placeholders and all. */
@@ -197,7 +205,10 @@ export class BaseHTTPRequestHandler {
     this.connection = socket
     this.clientAddress = clientAddress
     this.server = server
-    this.wfile = new ResponseWriter(socket)
+    const writeTimeout = server.writeTimeout ?? 30_000
+    this.wfile = new ResponseWriter(socket, writeTimeout, () => {
+      this.logError('Write timed out: the client read nothing for %d ms', writeTimeout)
+    })
     this.rfile = new RequestBody(NO_BODY, 'none')
   }
 
@@ -213,6 +224,7 @@ export class BaseHTTPRequestHandler {
         headers: this.server.headersTimeout ?? 30_000,
         keepAlive: this.server.keepAliveTimeout ?? 5_000,
         body: this.server.bodyTimeout ?? 30_000,
+        bodyMinRate: this.server.bodyMinRate ?? 500,
       },
       this.parserOptions,
     )
@@ -231,6 +243,14 @@ export class BaseHTTPRequestHandler {
       this.handleError(error)
     }
     await conn.close()
+  }
+
+  /**
+   * What this connection is doing, for the server's choice of whom to close when its table is
+   * full: `'idle'` between requests, `'head'` while a request head arrives, `'busy'` otherwise.
+   */
+  activity(): { readonly state: 'idle' | 'head' | 'busy'; readonly since: number } {
+    return this.#conn?.activity ?? { state: 'head', since: 0 }
   }
 
   /** The server is stopping: finish the current request, then close; close now if idle. */
@@ -273,6 +293,7 @@ export class BaseHTTPRequestHandler {
       // A head that never completed gets a 408; an idle or vanished client gets nothing.
       if (next.none === 'timeout' && next.partial) {
         this.#clearRequest()
+        this.logError('Request timed out: the request head was not complete within %d ms', this.server.headersTimeout ?? 30_000)
         this.sendError(408)
         this.wfile.flush()
       }
@@ -398,6 +419,7 @@ export class BaseHTTPRequestHandler {
     this.#resetResponse()
     this.closeConnection = true
     if (code === 'SH_ERR_HANDLER_BODY_TIMEOUT') {
+      this.logError('Request timed out: %s', (error as Error).message)
       this.sendError(408)
     } else if (code.startsWith('SH_ERR_PARSE_')) {
       const parseError = error as HTTPParseError

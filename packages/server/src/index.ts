@@ -14,7 +14,7 @@ export { defaultCertificateHosts, generateSelfSignedCertificate } from './self-s
 export type { SelfSignedCertificate, SelfSignedOptions } from './self-signed.js'
 
 // The handler contract
-export type { ClientAddress, ConnectionHandler, RequestHandlerClass } from './types.js'
+export type { ClientAddress, ConnectionActivity, ConnectionHandler, LogStream, RequestHandlerClass } from './types.js'
 
 // Errors
 export { SERVER_ERRORS, ServerError, isSimpleHTTPError } from './errors.js'

@@ -10,6 +10,8 @@ import { createServer as createTLSServer } from 'node:tls'
 import type { TLSSocket } from 'node:tls'
 import { ServerError } from './errors.js'
 import { DEFAULT_HOST, formatHostPort, isWildcard, serverNameFor, urlAuthority } from './internal/address.js'
+import { ConnectionTable } from './internal/connection-table.js'
+import type { TableEntry } from './internal/connection-table.js'
 import { deferred } from './internal/deferred.js'
 import { errorCode, listenError, quote } from './internal/system-errors.js'
 import { HTTP2Sessions } from './internal/http2.js'
@@ -21,6 +23,7 @@ import type {
   ConnectionHandler,
   HTTPServerOptions,
   ListenAddress,
+  LogStream,
   RequestHandlerClass,
   ServerAddress,
   TLSOptions,
@@ -51,10 +54,18 @@ export class HTTPServer {
   readonly keepAliveTimeout: number
   /** ms to wait for more request body bytes; enforced by the handler. */
   readonly bodyTimeout: number
+  /** Slowest average request body rate tolerated, bytes/s (0: none); enforced by the handler. */
+  readonly bodyMinRate: number
+  /** ms a response may wait on a client that reads nothing; enforced by the handler. */
+  readonly writeTimeout: number
   /** ms `shutdown()` waits for requests in flight. */
   readonly gracePeriod: number
   /** Open connections this process serves at once. */
   readonly maxConnections: number
+  /** Open connections one client address may hold. */
+  readonly maxConnectionsPerAddress: number
+  /** ms a new connection may stay silent (or in its TLS handshake) before it is closed. */
+  readonly firstByteTimeout: number
   /** Worker processes forked by the primary (0: none). */
   readonly workers: number
   /** The listen queue length. */
@@ -69,7 +80,11 @@ export class HTTPServer {
   #serverName: string
   #server: Server | undefined
   #pool: WorkerPool | undefined
-  readonly #sockets = new Set<Socket>()
+  /** Every accepted TCP connection, TLS handshakes included. */
+  readonly #table: ConnectionTable
+  readonly #logStream: LogStream
+  /** TLS connections whose handshake is under way, by `address|port` (the TLSSocket is a new object). */
+  readonly #handshakes = new Map<string, TableEntry>()
   readonly #handlers = new Set<ConnectionHandler>()
   /** Called whenever a socket closes or a handler finishes, so waits can re-check. */
   readonly #waiters = new Set<() => void>()
@@ -109,6 +124,8 @@ export class HTTPServer {
     this.headersTimeout = numberOption(options.headersTimeout, 30_000, 'headersTimeout', positive, 'ms > 0')
     this.keepAliveTimeout = numberOption(options.keepAliveTimeout, 5000, 'keepAliveTimeout', positive, 'ms > 0')
     this.bodyTimeout = numberOption(options.bodyTimeout, 30_000, 'bodyTimeout', positive, 'ms > 0')
+    this.bodyMinRate = numberOption(options.bodyMinRate, 500, 'bodyMinRate', (n) => n >= 0 && Number.isFinite(n), 'bytes/s >= 0')
+    this.writeTimeout = numberOption(options.writeTimeout, 30_000, 'writeTimeout', positive, 'ms > 0')
     this.gracePeriod = numberOption(
       options.gracePeriod,
       5000,
@@ -123,6 +140,16 @@ export class HTTPServer {
       (n) => (Number.isInteger(n) && n >= 1) || n === Infinity,
       'an integer >= 1 or Infinity',
     )
+    this.maxConnectionsPerAddress = numberOption(
+      options.maxConnectionsPerAddress,
+      Math.min(256, this.maxConnections),
+      'maxConnectionsPerAddress',
+      (n) => (Number.isInteger(n) && n >= 1) || n === Infinity,
+      'an integer >= 1 or Infinity',
+    )
+    this.firstByteTimeout = numberOption(options.firstByteTimeout, 5000, 'firstByteTimeout', positive, 'ms > 0')
+    this.#table = new ConnectionTable(this.maxConnections, this.maxConnectionsPerAddress)
+    this.#logStream = options.logStream ?? process.stderr
     const count = (n: number): boolean => Number.isInteger(n) && n >= 0
     const count1 = (n: number): boolean => Number.isInteger(n) && n >= 1
     this.workers = numberOption(options.workers, 0, 'workers', count, 'an integer >= 0')
@@ -188,7 +215,7 @@ export class HTTPServer {
    * `workers` cluster it is 0: the workers hold the connections.
    */
   get connectionCount(): number {
-    return this.#sockets.size
+    return this.#table.size
   }
 
   /**
@@ -268,7 +295,7 @@ export class HTTPServer {
     const server =
       tlsOptions == null
         ? createServer({ allowHalfOpen: true })
-        : createTLSServer({ ...tlsOptions, allowHalfOpen: true, handshakeTimeout: this.headersTimeout })
+        : createTLSServer({ ...tlsOptions, allowHalfOpen: true, handshakeTimeout: this.firstByteTimeout })
     server.on('connection', (socket: Socket) => {
       this.#accept(socket, tlsOptions == null)
     })
@@ -280,11 +307,20 @@ export class HTTPServer {
           this.#http2.serve(socket)
           return
         }
+        const entry = this.#handshakes.get(peerKey(socket))
+        if (entry != null) {
+          this.#handshakes.delete(peerKey(socket))
+          entry.secured = true
+          entry.top = socket
+        }
         this.#armBackstop(socket)
-        void this.#serve(socket)
+        void this.#serve(socket, entry)
       })
       // A failed handshake (a plain-HTTP client, a scanner) concerns that connection only.
-      server.on('tlsClientError', (_error: Error, socket: TLSSocket) => {
+      server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+        if (errorCode(error) === 'ERR_TLS_HANDSHAKE_TIMEOUT' && socket.remoteAddress != null) {
+          this.logMessage(socket.remoteAddress, `TLS handshake timed out after ${this.firstByteTimeout} ms`)
+        }
         socket.destroy()
       })
     }
@@ -324,23 +360,58 @@ export class HTTPServer {
   #accept(socket: Socket, plain: boolean): void {
     // A reset (ECONNRESET, EPIPE) must never become an uncaught exception.
     socket.on('error', ignore)
-    if (this.#stopRequested || this.#sockets.size >= this.maxConnections) {
+    const address = socket.remoteAddress
+    if (this.#stopRequested || address == null) {
       socket.destroy()
       return
     }
-    this.#sockets.add(socket)
+    const now = Date.now()
+    const admission = this.#table.admit(address, now)
+    if (!admission.admitted) {
+      this.logMessage(address, `Connection refused: ${admission.reason}`)
+      socket.destroy()
+      return
+    }
+    if (admission.evicted != null) {
+      const { entry: victim, reason } = admission.evicted
+      this.logMessage(victim.address, `Connection closed to make room: ${reason}`)
+      this.#table.delete(victim.socket)
+      victim.top.destroy()
+    }
+    const entry: TableEntry = { socket, address, acceptedAt: now, plain, handler: undefined, secured: plain, top: socket }
+    this.#table.add(entry)
+    const key = plain ? '' : peerKey(socket)
+    if (!plain) this.#handshakes.set(key, entry)
     socket.once('close', () => {
-      this.#sockets.delete(socket)
+      this.#table.delete(socket)
+      if (!plain) this.#handshakes.delete(key)
       this.#changed()
     })
     // Without this, a response head and body written apart wait ~40 ms for the client's
     // delayed ACK (Nagle); see shared/DESIGN.md, "Runtime shape".
     socket.setNoDelay(true)
     if (plain) {
-      this.#armBackstop(socket)
-      void this.#serve(socket)
+      // A connection that says nothing gets a short timeout of its own, then the usual backstop.
+      socket.setTimeout(this.firstByteTimeout)
+      socket.once('timeout', () => {
+        if (socket.bytesRead === 0) {
+          this.logMessage(address, `Request timed out: nothing received in ${this.firstByteTimeout} ms`)
+          socket.destroy()
+        } else {
+          this.#armBackstop(socket)
+        }
+      })
+      void this.#serve(socket, entry)
     }
     // TLS: the handshake is bounded by handshakeTimeout; 'secureConnection' serves it.
+  }
+
+  /**
+   * Write `client - - [date] message` to the log stream, as CPython's `log_message` (for what the
+   * server itself does to a connection: timeouts before any request, refusals, evictions).
+   */
+  logMessage(clientHost: string, message: string): void {
+    this.#logStream.write(`${clientHost} - - [${logDateTime(new Date())}] ${message}\n`)
   }
 
   /**
@@ -353,7 +424,7 @@ export class HTTPServer {
   }
 
   /** One connection's life: make a handler, await it, end the socket. Never rejects. */
-  async #serve(socket: Socket): Promise<void> {
+  async #serve(socket: Socket, entry: TableEntry | undefined): Promise<void> {
     socket.on('error', ignore)
     const { remoteAddress, remotePort } = socket
     // No address: the client was gone before we got here.
@@ -365,6 +436,7 @@ export class HTTPServer {
     let handler: ConnectionHandler | undefined
     try {
       handler = new this.RequestHandlerClass(socket, clientAddress, this)
+      if (entry != null) entry.handler = handler
       this.#handlers.add(handler)
       await handler.handle()
       await endSocket(socket)
@@ -422,8 +494,8 @@ export class HTTPServer {
     await this.#until(() => this.#handlers.size === 0 && (this.#http2?.size ?? 0) === 0, this.gracePeriod)
     // Left now: connections whose handler is done or never started (TLS handshakes), and the
     // ones that overran the grace period.
-    for (const socket of this.#sockets) socket.destroy()
-    await this.#until(() => this.#sockets.size === 0)
+    for (const socket of this.#table.sockets) socket.destroy()
+    await this.#until(() => this.#table.size === 0)
     await listenerClosed
   }
 
@@ -486,6 +558,19 @@ function numberOption(
     )
   }
   return value
+}
+
+/** `address|port` of a socket's peer: the same for a raw socket and the TLSSocket over it. */
+function peerKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const pad2 = (n: number): string => String(n).padStart(2, '0')
+
+/** Local time as `25/Nov/2026 11:23:53` (CPython's `log_date_time_string`). */
+function logDateTime(date: Date): string {
+  return `${pad2(date.getDate())}/${MONTHS[date.getMonth()] ?? ''}/${date.getFullYear()} ${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`
 }
 
 function listenOn(server: Server, options: ListenOptions): Promise<void> {

@@ -44,6 +44,24 @@ export interface ConnectionHandler {
    * destroyed.
    */
   shutdown?(): void
+  /**
+   * What the connection is doing, for choosing which one makes room when the table is full:
+   * `'idle'` between requests (since the last response), `'head'` while a request head is
+   * arriving (since its first byte, or accept), `'busy'` serving a request. Optional: without
+   * it, a connection that has sent anything counts as busy and is never evicted.
+   */
+  activity?(): ConnectionActivity
+}
+
+/** See {@link ConnectionHandler.activity}. `since` is a `Date.now()` timestamp. */
+export interface ConnectionActivity {
+  readonly state: 'idle' | 'head' | 'busy'
+  readonly since: number
+}
+
+/** Where the server writes its own log lines (anything with `write`, like `process.stderr`). */
+export interface LogStream {
+  write(text: string): unknown
 }
 
 /** A class whose instances handle one connection each (CPython's `RequestHandlerClass`). */
@@ -108,8 +126,26 @@ export interface HTTPServerOptions {
    * primary forks them and they re-run the same script. Default `0`: serve in this process.
    */
   readonly workers?: number | undefined
-  /** Open connections this process serves at once; the next ones are closed on accept. Default `1024`. */
+  /**
+   * Open connections this process serves at once. When the table is full, a newcomer takes the
+   * place of the connection doing the least (idle keep-alive first, then connections that have
+   * sent nothing or not finished their TLS handshake, then the slowest to send a request head);
+   * only when every connection is serving a request is the newcomer closed. Default `1024`.
+   */
   readonly maxConnections?: number | undefined
+  /**
+   * Open connections one client IP address may hold; past it, that address's own least busy
+   * connection makes way, or the newcomer is closed. Default `256` (at most `maxConnections`),
+   * so that one address cannot take the whole table. `Infinity`: no limit.
+   */
+  readonly maxConnectionsPerAddress?: number | undefined
+  /**
+   * ms a new connection may stay silent (plain: no byte received; TLS: handshake not finished)
+   * before it is closed. Default `5000`. Such connections are also the first to make room.
+   */
+  readonly firstByteTimeout?: number | undefined
+  /** Where the server logs connections it closes or refuses (CPython's format). Default: standard error. */
+  readonly logStream?: LogStream | undefined
   /**
    * ms a client may take to send a request head. Default `30000`. Read by the handler; the server
    * only uses the largest of the three timeouts as a backstop for a completely silent socket.
@@ -119,6 +155,17 @@ export interface HTTPServerOptions {
   readonly keepAliveTimeout?: number | undefined
   /** ms to wait for more request body bytes. Default `30000`. Read by the handler. */
   readonly bodyTimeout?: number | undefined
+  /**
+   * Slowest request body tolerated, in bytes per second on average: the time spent waiting for
+   * body bytes may not exceed `bodyTimeout` plus one second per `bodyMinRate` bytes received.
+   * Default `500` (Apache's mod_reqtimeout `MinRate`). `0`: no rate. Read by the handler.
+   */
+  readonly bodyMinRate?: number | undefined
+  /**
+   * ms a response may wait on a client that reads nothing while its socket buffer is full, before
+   * the connection is cut. Default `30000`. Read by the handler.
+   */
+  readonly writeTimeout?: number | undefined
   /** ms `shutdown()` waits for requests in flight before it destroys their connections. Default `5000`. */
   readonly gracePeriod?: number | undefined
   /** The listen queue length (CPython's `request_queue_size`, which is 5). Default `511`, Node's. */

@@ -23,6 +23,17 @@ export interface ConnectionTimeouts {
   keepAlive: number
   /** Longest wait for more body bytes while the handler is reading the body. */
   body: number
+  /**
+   * Slowest average body rate tolerated, in bytes per second (0: none): the time spent waiting
+   * for body bytes may not exceed `body` plus one second per `bodyMinRate` bytes received.
+   */
+  bodyMinRate: number
+}
+
+/** What the connection is doing (for the server's choice of whom to close when it is full). */
+export interface Activity {
+  readonly state: 'idle' | 'head' | 'busy'
+  readonly since: number
 }
 
 /** Why the wait for the next request ended without one. */
@@ -62,6 +73,9 @@ export class Connection implements ParserCallbacks {
   #deadline = 0
   /** Whether part of that head had arrived when the wait began. */
   #partial = false
+  #activity: Activity = { state: 'head', since: Date.now() }
+  /** ms spent waiting for the current request's body bytes (the client's share of the time). */
+  #bodyWaitMs = 0
 
   constructor(socket: Socket, timeouts: ConnectionTimeouts, parserOptions: ParserOptions) {
     this.socket = socket
@@ -100,6 +114,7 @@ export class Connection implements ParserCallbacks {
   // ---- parser callbacks: called synchronously from execute() --------------------------------
 
   onHead(head: RequestHead): void {
+    this.#bodyWaitMs = 0
     this.#head = head
     this.#body = new RequestBody(this, head.framing)
     this.#parser.pause()
@@ -142,6 +157,7 @@ export class Connection implements ParserCallbacks {
     const head = this.#head
     if (head !== undefined) {
       this.#requestsSeen++
+      if (this.#activity.state !== 'busy') this.#activity = { state: 'busy', since: 0 }
       return head
     }
     const partial = !this.#parser.idle
@@ -150,10 +166,20 @@ export class Connection implements ParserCallbacks {
     if (this.#shuttingDown && !partial) return { none: 'shutdown', partial }
     if (partial || this.#requestsSeen === 0) {
       // Slowloris: the whole head must arrive within the headers timeout.
-      if (this.#deadline === 0) this.#deadline = Date.now() + this.#timeouts.headers
+      if (this.#deadline === 0) {
+        const now = Date.now()
+        this.#deadline = now + this.#timeouts.headers
+        if (this.#activity.state !== 'head') this.#activity = { state: 'head', since: now }
+      }
       return this.#deadline - Date.now()
     }
+    if (this.#activity.state !== 'idle') this.#activity = { state: 'idle', since: Date.now() }
     return this.#timeouts.keepAlive
+  }
+
+  /** What the connection is doing now, and since when. */
+  get activity(): Activity {
+    return this.#activity
   }
 
   /** The wait for a head ended without input (see `beginRequest`). */
@@ -178,10 +204,27 @@ export class Connection implements ParserCallbacks {
     if (this.closed || this.#eof) {
       throw new HandlerError('SH_ERR_HANDLER_CONNECTION_CLOSED', 'the client closed the connection mid-body')
     }
-    if (!(await this.waitForInput(this.#timeouts.body))) {
+    // A body that trickles in (slowloris on the body) is cut once the client has used more
+    // waiting time than its bytes pay for, however regularly each byte arrives.
+    const { body: idleMs, bodyMinRate } = this.#timeouts
+    const allowance =
+      bodyMinRate > 0 ? idleMs + (body.received * 1000) / bodyMinRate - this.#bodyWaitMs : Infinity
+    if (allowance <= 0) {
       throw new HandlerError(
         'SH_ERR_HANDLER_BODY_TIMEOUT',
-        `no request body bytes for ${this.#timeouts.body} ms`,
+        `request body slower than ${bodyMinRate} bytes/s (${body.received} bytes in ${Math.round(this.#bodyWaitMs)} ms of waiting)`,
+      )
+    }
+    const wait = Math.max(1, Math.min(idleMs, Math.ceil(allowance)))
+    const started = performance.now()
+    const arrived = await this.waitForInput(wait)
+    this.#bodyWaitMs += performance.now() - started
+    if (!arrived) {
+      throw new HandlerError(
+        'SH_ERR_HANDLER_BODY_TIMEOUT',
+        wait < idleMs
+          ? `request body slower than ${bodyMinRate} bytes/s (${body.received} bytes in ${Math.round(this.#bodyWaitMs)} ms of waiting)`
+          : `no request body bytes for ${idleMs} ms`,
       )
     }
   }

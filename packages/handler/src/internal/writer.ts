@@ -33,9 +33,18 @@ export class ResponseWriter {
   #head: string | undefined
   #bytesWritten = 0
   #drain: Promise<void> | undefined
+  readonly #writeTimeout: number
+  readonly #onWriteTimeout: (() => void) | undefined
 
-  constructor(socket: Socket) {
+  /**
+   * @param writeTimeout ms a full socket may stay full (the client reads nothing) before the
+   *   connection is destroyed; 0 or Infinity: never.
+   * @param onWriteTimeout called just before that destroy (to log it).
+   */
+  constructor(socket: Socket, writeTimeout = 0, onWriteTimeout?: () => void) {
     this.#socket = socket
+    this.#writeTimeout = writeTimeout > 0 && writeTimeout < 2 ** 31 ? writeTimeout : 0
+    this.#onWriteTimeout = onWriteTimeout
   }
 
   /** Body bytes written so far (the head not included). */
@@ -123,7 +132,16 @@ export class ResponseWriter {
       // 'finish' too: once the socket is ending, Node emits no 'drain', so a write that was
       // queued before the connection closed would otherwise be reported as lost after it
       // was in fact delivered.
+      // A reader that stalls with the socket full holds our buffers: cut it after writeTimeout.
+      const timer =
+        this.#writeTimeout > 0
+          ? setTimeout(() => {
+              this.#onWriteTimeout?.()
+              socket.destroy()
+            }, this.#writeTimeout)
+          : undefined
       const done = (): void => {
+        clearTimeout(timer)
         this.#drain = undefined
         socket.off('drain', done)
         socket.off('finish', done)

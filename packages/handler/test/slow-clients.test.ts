@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { BaseHTTPRequestHandler } from '../src/index.js'
+import { closeAll, deferred, MemoryLog, parseResponses, RawClient, serve, sleep } from './helpers.js'
+
+afterEach(closeAll)
+
+/** The log line without its `client - - [date] ` prefix. */
+const message = (line: string | undefined): string => (line ?? '').replace(/^127\.0\.0\.1 - - \[[^\]]+\] /, '')
+
+describe('slow clients', () => {
+  it('logs a head that did not finish within headersTimeout as a whole', async () => {
+    const log = new MemoryLog()
+    class Hello extends BaseHTTPRequestHandler {
+      override logStream = log
+      doGET(): void {
+        this.sendResponse(200)
+        this.endHeaders()
+      }
+    }
+    const { port } = await serve(Hello, { serverInfo: { headersTimeout: 300 } })
+    const client = await RawClient.connect(port)
+    const timer = setInterval(() => {
+      if (client.socket.writable) client.socket.write('a')
+    }, 50)
+    try {
+      await client.send('GET / HTTP/1.1\r\nX-Slow: ')
+      await client.untilClosed()
+    } finally {
+      clearInterval(timer)
+    }
+    expect(parseResponses(client.data, [], true).map((r) => r.status)).toEqual([408])
+    expect(log.lines.map(message)).toEqual([
+      'Request timed out: the request head was not complete within 300 ms',
+      'code 408, message Request Timeout',
+      '"" 408 -',
+    ])
+  })
+
+  it('cuts a body that trickles in below bodyMinRate, although each byte arrives well within bodyTimeout', async () => {
+    const log = new MemoryLog()
+    const failure = deferred<unknown>()
+    class Upload extends BaseHTTPRequestHandler {
+      override logStream = log
+      async doPOST(): Promise<void> {
+        try {
+          await this.rfile.read()
+        } catch (error) {
+          failure.resolve(error)
+          throw error
+        }
+        this.sendResponse(200)
+        this.endHeaders()
+      }
+    }
+    // 500 ms of waiting are free, then each second of waiting must bring 1,000 bytes.
+    const { port } = await serve(Upload, { serverInfo: { bodyTimeout: 500, bodyMinRate: 1000 } })
+    const client = await RawClient.connect(port)
+    await client.send('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n')
+    // 10 bytes every 100 ms: 100 bytes/s, and never a 500 ms silence.
+    const timer = setInterval(() => {
+      if (client.socket.writable) client.socket.write('0123456789')
+    }, 100)
+    try {
+      await client.untilClosed()
+    } finally {
+      clearInterval(timer)
+    }
+    expect(await failure.promise).toMatchObject({ code: 'SH_ERR_HANDLER_BODY_TIMEOUT' })
+    expect(parseResponses(client.data, [], true).map((r) => r.status)).toEqual([408])
+    expect(message(log.lines[0])).toMatch(/^Request timed out: request body slower than 1000 bytes\/s \(\d+ bytes in \d+ ms of waiting\)$/)
+  })
+
+  it('lets a body that keeps up with bodyMinRate through', async () => {
+    class Upload extends BaseHTTPRequestHandler {
+      override logStream = new MemoryLog()
+      async doPOST(): Promise<void> {
+        const bytes = await this.rfile.read()
+        this.sendResponse(200)
+        this.sendHeader('Content-Length', String(bytes.length).length)
+        this.endHeaders()
+        await this.wfile.write(String(bytes.length))
+      }
+    }
+    const { port } = await serve(Upload, { serverInfo: { bodyTimeout: 500, bodyMinRate: 1000 } })
+    const client = await RawClient.connect(port)
+    await client.send('POST / HTTP/1.0\r\nContent-Length: 3000\r\n\r\n')
+    // 500 bytes every 100 ms: 5,000 bytes/s.
+    for (let i = 0; i < 6; i++) {
+      await sleep(100)
+      await client.send('x'.repeat(500))
+    }
+    await client.untilClosed()
+    const [answer] = parseResponses(client.data, [], true)
+    expect([answer?.status, answer?.body.toString()]).toEqual([200, '3000'])
+  })
+
+  it('cuts a reader that leaves its socket full for longer than writeTimeout, and logs it', async () => {
+    const log = new MemoryLog()
+    const outcome = deferred<unknown>()
+    class Big extends BaseHTTPRequestHandler {
+      override logStream = log
+      async doGET(): Promise<void> {
+        this.sendResponse(200)
+        this.endHeaders()
+        const chunk = Buffer.alloc(1024 * 1024, 120)
+        try {
+          // 64 MiB: far more than the socket buffers of both ends hold.
+          for (let i = 0; i < 64; i++) await this.wfile.write(chunk)
+          outcome.resolve('all written')
+        } catch (error) {
+          outcome.resolve(error)
+          throw error
+        }
+      }
+    }
+    const { port } = await serve(Big, { serverInfo: { writeTimeout: 300 } })
+    const client = await RawClient.connect(port)
+    client.socket.pause() // read nothing
+    await client.send('GET / HTTP/1.0\r\n\r\n')
+    expect(await outcome.promise).toMatchObject({ code: 'SH_ERR_HANDLER_CONNECTION_CLOSED' })
+    expect(log.lines.map(message)).toContain('Write timed out: the client read nothing for 300 ms')
+    client.socket.destroy()
+  })
+
+  it('reports what the connection is doing: head, busy, then idle between requests', async () => {
+    const seen = deferred<string>()
+    class Hello extends BaseHTTPRequestHandler {
+      override logStream = new MemoryLog()
+      override protocolVersion = 'HTTP/1.1'
+      doGET(): void {
+        seen.resolve(this.activity().state)
+        this.sendResponse(200)
+        this.sendHeader('Content-Length', 0)
+        this.endHeaders()
+      }
+    }
+    const served = await serve(Hello)
+    const client = await RawClient.connect(served.port)
+    await client.send('GET / HT')
+    await sleep(50)
+    const handler = served.handlers[0] as BaseHTTPRequestHandler
+    expect(handler.activity().state).toBe('head')
+    await client.send('TP/1.1\r\nHost: x\r\n\r\n')
+    expect(await seen.promise).toBe('busy')
+    await client.responses(1)
+    await sleep(20)
+    const idle = handler.activity()
+    expect(idle.state).toBe('idle')
+    expect(idle.since).toBeGreaterThan(0)
+    client.socket.destroy()
+  })
+})
