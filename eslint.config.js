@@ -3,7 +3,7 @@ import n from 'eslint-plugin-n'
 import { defineConfig, globalIgnores } from 'eslint/config'
 import tseslint from 'typescript-eslint'
 
-// shared/DESIGN.md: for each package folder, the internal packages it must NOT import.
+// ARCHITECTURE.md, "Who may import whom": for each package folder, the internal packages it must NOT import.
 const forbidden = {
   parser: ['server', 'handler', 'static', 'cgi', 'cli'],
   server: ['parser', 'handler', 'static', 'cgi', 'cli'],
@@ -62,7 +62,7 @@ export default defineConfig(
           patterns: [
             {
               group: banned.map((p) => `@simplehttp/${p}`),
-              message: `@simplehttp/${pkg} must not import this (shared/DESIGN.md).`,
+              message: `@simplehttp/${pkg} must not import this (ARCHITECTURE.md).`,
             },
             {
               group: ['@simplehttp/*/*'],

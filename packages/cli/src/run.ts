@@ -1,7 +1,7 @@
 /**
  * `run(argv, deps)`: the whole of `python -m http.server` as a function that returns an exit
  * code. The server and handler classes come in as arguments, so this package never imports
- * `@simplehttp/static` or `@simplehttp/cgi` (shared/DESIGN.md).
+ * `@simplehttp/static` or `@simplehttp/cgi` (ARCHITECTURE.md).
  * @module
  */
 import cluster from 'node:cluster'

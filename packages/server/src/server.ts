@@ -388,7 +388,7 @@ export class HTTPServer {
       this.#changed()
     })
     // Without this, a response head and body written apart wait ~40 ms for the client's
-    // delayed ACK (Nagle); see shared/DESIGN.md, "Runtime shape".
+    // delayed ACK (Nagle); see ARCHITECTURE.md, "Runtime shape".
     socket.setNoDelay(true)
     if (plain) {
       // A connection that says nothing gets a short timeout of its own, then the usual backstop.

@@ -1,7 +1,7 @@
 /**
  * The shapes `HTTPServer` works with. The handler contract is structural on purpose: the
- * handler package satisfies it without importing this one (shared/DESIGN.md, "dependency
- * direction").
+ * handler package satisfies it without importing this one (ARCHITECTURE.md, "Who may import
+ * whom").
  * @module
  */
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'

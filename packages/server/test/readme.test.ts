@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { SERVER_ERRORS } from '../src/index.js'
 
-// The fastify check (shared/STYLE.md 2.9): a code users can meet is a code they can look up.
+// The fastify check: a code users can meet is a code they can look up.
 describe('README', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
   const errors = readme.slice(readme.indexOf('## Errors'))
