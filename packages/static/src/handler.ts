@@ -11,7 +11,7 @@ import { StaticCore, sharedCore, type StaticHooks, type StaticPlan } from './int
 import { EXTENSIONS_MAP, guessType } from './internal/mime.js'
 import { translatePath } from './internal/url-path.js'
 import type { LiveReload } from './live-reload.js'
-import { INDEX_PAGES, resolveDirectory, resolveOptions, type CompressOptions, type HandlerOptions, type HeaderPair } from './options.js'
+import { INDEX_PAGES, resolveDirectory, resolveOptions, type CompressOptions, type HandlerOptions, type HeaderPair, type ListingMode } from './options.js'
 
 /**
  * CPython's `http.server.SimpleHTTPRequestHandler`: serves files and directory listings from
@@ -50,6 +50,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   single: boolean | string = false
   /** Headers added after CPython's on successful responses. Default `[]`. */
   extraHeaders: readonly HeaderPair[] = []
+  /** Directory listing mode. Default `'python'` (see `StaticOptions.listing`). */
+  listing: ListingMode = 'python'
+  /** Folder downloads (`?download=zip|tar.gz`). Default `false` (see `StaticOptions.archive`). */
+  archive = false
 
   #core: StaticCore | undefined
   #hooks: StaticHooks | undefined
@@ -80,6 +84,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (options.single !== undefined) this.single = options.single
         if (options.extraHeaders !== undefined) this.extraHeaders = resolved.extraHeaders
         if (options.indexPages !== undefined) this.indexPages = resolved.indexPages
+        if (options.listing !== undefined) this.listing = resolved.listing
+        if (options.archive !== undefined) this.archive = resolved.archive
       }
     }
     Object.defineProperty(Configured, 'name', { value: Base.name })
@@ -129,7 +135,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * The title is the request path.
    */
   async listDirectory(path: string): Promise<ResponseBody | undefined> {
-    return this.#send(await this.#staticCore().listDirectory(path, this.path))
+    return this.#send(await this.#staticCore().listDirectory(path, this.path, this.headers))
   }
 
   /**
@@ -284,6 +290,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       single: this.single,
       extraHeaders: this.extraHeaders,
       indexPages: this.indexPages,
+      listing: this.listing,
+      archive: this.archive,
     }
     const key = JSON.stringify([directory, { ...settings, liveReload: instanceId(this.liveReload) }])
     this.#core = sharedCore(key, () => new StaticCore(directory, resolveOptions(settings)))

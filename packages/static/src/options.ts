@@ -62,6 +62,18 @@ export interface StaticOptions {
    * Default `['index.html', 'index.htm']`.
    */
   readonly indexPages?: readonly string[]
+  /**
+   * How a directory without an index page is shown: `'python'` (CPython's listing, byte for
+   * byte), `'rich'` (sortable, filterable table; see the README) or `'off'` (404). Every mode
+   * but `'off'` also answers JSON (`?json`, or an `Accept` that prefers `application/json`).
+   * Default `'python'`.
+   */
+  readonly listing?: ListingMode
+  /**
+   * Let `GET /dir/?download=zip` and `?download=tar.gz` stream the folder (recursive, the
+   * listing's visibility rules) as an archive. Default `false`. Needs `listing` other than `'off'`.
+   */
+  readonly archive?: boolean
 }
 
 /** Sizes for {@link StaticOptions.compress}. */
@@ -71,6 +83,12 @@ export interface CompressOptions {
   /** Larger files are sent as they are rather than read whole into memory. Default 8 MiB. */
   readonly maxSize?: number
 }
+
+/** The directory listing modes (see {@link StaticOptions.listing}). */
+export type ListingMode = 'python' | 'rich' | 'off'
+
+/** The accepted values of {@link StaticOptions.listing}. */
+export const LISTING_MODES: readonly ListingMode[] = Object.freeze(['python', 'rich', 'off'])
 
 /** {@link StaticOptions} plus the directory to serve, for `SimpleHTTPRequestHandler.withOptions()`. */
 export interface HandlerOptions extends StaticOptions {
@@ -88,6 +106,8 @@ export interface ResolvedOptions {
   readonly single: string | undefined
   readonly extraHeaders: readonly HeaderPair[]
   readonly indexPages: readonly string[]
+  readonly listing: ListingMode
+  readonly archive: boolean
 }
 
 /** CPython's `index_pages`. */
@@ -144,7 +164,11 @@ export function resolveOptions(options: StaticOptions | undefined): ResolvedOpti
     }
     indexPages = Object.freeze([...(index as string[])])
   }
+  const listing = raw.listing ?? 'python'
+  if (!LISTING_MODES.includes(listing as ListingMode)) throw invalid('listing', `one of ${LISTING_MODES.join(', ')}`, listing)
   return {
+    listing: listing as ListingMode,
+    archive: flag(raw, 'archive'),
     followSymlinks: flag(raw, 'followSymlinks'),
     dotfiles: flag(raw, 'dotfiles'),
     precompressed: flag(raw, 'precompressed'),

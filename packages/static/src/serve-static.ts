@@ -77,7 +77,7 @@ async function serve(
   const publicTarget = typeof original === 'string' ? original : target
   const headers = headerReader(req)
   let plan = await core.plan({ method, target, publicTarget, headers })
-  if (plan.kind === 'listing') plan = await core.listDirectory(plan.path, publicTarget)
+  if (plan.kind === 'listing') plan = await core.listDirectory(plan.path, publicTarget, headers)
   await send(plan, res, method, next)
 }
 

@@ -213,9 +213,11 @@ describe('directories', () => {
       '</body>\n' +
       '</html>\n'
     expect(r.statusLine).toBe('HTTP/1.0 200 OK')
-    expect(names(r)).toEqual(['Server', 'Date', 'Content-type', 'Content-Length'])
+    // CPython's headers, plus a validator and Vary (the same URL also answers JSON).
+    expect(names(r)).toEqual(['Server', 'Date', 'Content-type', 'Content-Length', 'ETag', 'Vary'])
     expect(r.header('Content-type')).toBe('text/html; charset=utf-8')
     expect(r.header('Content-Length')).toBe(String(Buffer.byteLength(expected)))
+    expect(r.header('Vary')).toBe('Accept')
     expect(r.body.toString('utf8')).toBe(expected)
   })
 

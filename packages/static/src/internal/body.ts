@@ -18,7 +18,18 @@ interface FileSpan {
   readonly length: number
 }
 
-type Piece = Buffer | FileSpan
+/**
+ * Bytes made while they are written (an archive): `length` of them, or `NaN` when that is not
+ * known in advance. `produce` rejects with `SH_ERR_STATIC_FILE_CHANGED` when it cannot finish.
+ */
+export interface BodySource {
+  readonly length: number
+  produce(out: BodyWriter, flushed: Flushed | undefined): Promise<void>
+  /** Release what it holds (open files). */
+  close?(): void
+}
+
+type Piece = Buffer | FileSpan | BodySource
 
 /** Bytes read from a file per chunk while streaming (and the most one response holds at once, twice). */
 const CHUNK_SIZE = 256 * 1024
@@ -44,6 +55,21 @@ function chunkBuffer(length: number, reuse: boolean): Buffer {
   return Buffer.from(memory, 0, length)
 }
 
+/** A chunk to read file bytes into: from the spare ones when `flushed` can tell when it is free again. */
+export function takeChunk(length: number, flushed: Flushed | undefined): Buffer {
+  return chunkBuffer(length, flushed !== undefined)
+}
+
+/** Give a chunk from {@link takeChunk} back once written, if the writer has let go of it. */
+export function recycleChunk(chunk: Buffer, flushed: Flushed | undefined): void {
+  if (flushed !== undefined && chunk.buffer.byteLength === CHUNK_SIZE && spare.length < SPARE_LIMIT && flushed()) {
+    spare.push(chunk.buffer as ArrayBuffer)
+  }
+}
+
+/** Bytes per chunk read from a file while streaming. */
+export const READ_CHUNK_SIZE = CHUNK_SIZE
+
 let writeWith: (body: ResponseBody, out: BodyWriter, flushed: Flushed) => Promise<void>
 
 /**
@@ -64,7 +90,7 @@ export function writeReusingChunks(body: ResponseBody, out: BodyWriter, flushed:
  * if (body) try { await this.copyFile(body, this.wfile) } finally { await body.close() }
  */
 export class ResponseBody {
-  /** Bytes it will write. */
+  /** Bytes it will write; `NaN` when not known in advance (a gzipped archive). */
   readonly length: number
   readonly #pieces: readonly Piece[]
   #file: OpenFile | undefined
@@ -84,6 +110,11 @@ export class ResponseBody {
   /** A body of bytes in memory. */
   static fromBuffer(data: Uint8Array): ResponseBody {
     return new ResponseBody([Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)])
+  }
+
+  /** A body made by `source` while it is written (`length` is `NaN` when unknown in advance). */
+  static fromSource(source: BodySource): ResponseBody {
+    return new ResponseBody([source])
   }
 
   /** The whole body when it is one buffer in memory (then it can leave with the head in one write). */
@@ -109,6 +140,7 @@ export class ResponseBody {
     const file = this.#file
     this.#file = undefined
     file?.release()
+    for (const piece of this.#pieces) if ('produce' in piece) piece.close?.()
     return Promise.resolve()
   }
 
@@ -120,6 +152,8 @@ export class ResponseBody {
     for (const piece of this.#pieces) {
       if (Buffer.isBuffer(piece)) {
         if (piece.length > 0) await out.write(piece)
+      } else if ('produce' in piece) {
+        await piece.produce(out, flushed)
       } else {
         await this.#copy(piece, out, flushed)
       }

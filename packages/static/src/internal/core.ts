@@ -23,6 +23,7 @@ import { chain, compression, derivedCache, derivedETag, isCompressible, readIfUn
 import { injectScript } from './html-inject.js'
 import { cacheTuning, fileCache, type FileEntry } from './file-cache.js'
 import { listItems, renderListing } from './listing.js'
+import { Browser, listingETag, validatedListing, wantsArchive } from './browse.js'
 import { OpenFile, openFiles } from './open-files.js'
 import { guessType } from './mime.js'
 import { parseRange, type ByteRange, type RangeDecision } from './range.js'
@@ -206,10 +207,17 @@ export class StaticCore {
   #realRoot: string | undefined
   readonly #paths = new Map<string, CheckedPath>()
   readonly #listings = new Map<string, CachedListing>()
+  /** The rich and JSON listings and the archives (`browse.ts`). */
+  readonly #browser: Browser
 
   constructor(root: string, options: ResolvedOptions) {
     this.root = path.resolve(root)
     this.options = options
+    this.#browser = new Browser(this.root, options, {
+      dotfiles: options.dotfiles,
+      followSymlinks: options.followSymlinks,
+      isInside: (real) => this.#isInsideRoot(real),
+    })
   }
 
   /** CPython's `translate_path` against this root. */
@@ -281,6 +289,8 @@ export class StaticCore {
           body: undefined,
         }
       }
+      // A folder download is asked of the folder, index page or not.
+      if (wantsArchive(this.options, parts.query)) return { kind: 'listing', path: fsPath }
       let index: FileEntry | undefined
       for (const name of this.options.indexPages) {
         const candidate = path.join(fsPath, name)
@@ -291,7 +301,9 @@ export class StaticCore {
           break
         }
       }
-      if (index === undefined) return { kind: 'listing', path: fsPath }
+      if (index === undefined) {
+        return this.options.listing === 'off' ? refuse(404, 'cannot-list') : { kind: 'listing', path: fsPath }
+      }
       entry = index
     } else if (trailingSlash) {
       // CPython (bpo-17324): `/file.txt/` is not the file.
@@ -655,25 +667,19 @@ export class StaticCore {
    * CPython's `list_directory(path)`: the listing of `dirPath` as a 200 plan, or
    * `404 No permission to list directory` when it cannot be read. `publicTarget` gives the title.
    */
-  async listDirectory(dirPath: string, publicTarget: string): Promise<StaticPlan> {
+  async listDirectory(dirPath: string, publicTarget: string, headers?: RequestHeaders): Promise<StaticPlan> {
     let lines: string
     try {
+      // The rich and JSON listings and archives; undefined: CPython's listing.
+      const browsed = await this.#browser.plan(dirPath, publicTarget, headers)
+      if (browsed !== undefined) return browsed
       lines = await this.#listingLines(dirPath)
     } catch {
       return { kind: 'refuse', status: 404, message: NO_LISTING, explain: undefined, reason: 'cannot-list' }
     }
     const visible = splitTarget(publicTarget).path
     const body = renderListing(unquote(fromWire(visible) ?? visible), lines)
-    return {
-      kind: 'send',
-      status: 200,
-      headers: [
-        ['Content-type', 'text/html; charset=utf-8'],
-        ['Content-Length', String(body.length)],
-        ...this.options.extraHeaders,
-      ],
-      body: ResponseBody.fromBuffer(body),
-    }
+    return validatedListing(body, 'text/html; charset=utf-8', listingETag(body), headers, this.options.extraHeaders)
   }
 
   /** The `<li>` lines, from the cache while the directory's stat is unchanged. */
