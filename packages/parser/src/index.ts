@@ -1,13 +1,16 @@
 /**
- * `@simplehttp/parser`: an incremental, strict HTTP/1.x request parser with no dependencies.
+ * `@simplehttp/parser`: incremental, strict HTTP/1.x request and response parsers with no
+ * dependencies.
  * @module
  */
 
-// Parsing
+// Parsing requests
 export { RequestParser } from './parser.js'
-export type { BodyFraming, ParserCallbacks, ParserOptions, RequestHead, TargetForm } from './parser.js'
 export { parseRequests } from './parse-requests.js'
 export type { ParsedRequest, ParseResult } from './parse-requests.js'
+
+// Types of both parsers
+export type { BodyFraming, MessageLimits, ParserCallbacks, ParserOptions, RequestHead, TargetForm } from './types.js'
 
 // Headers
 export { HeaderList } from './headers.js'

@@ -4,7 +4,8 @@
  */
 import type { HTTPParseError } from './errors.js'
 import type { HeaderList } from './headers.js'
-import { RequestParser, type ParserOptions, type RequestHead } from './parser.js'
+import { RequestParser } from './parser.js'
+import type { ParserOptions, RequestHead } from './types.js'
 
 /** A whole request: its head, its decoded body and its trailers. */
 export interface ParsedRequest extends RequestHead {
