@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer'
 import console from 'node:console'
 import process from 'node:process'
-import { RequestParser } from '../dist/index.js'
+import { RequestParser, ResponseParser } from '../dist/index.js'
 
 const { HTTPParser, methods } = process.binding('http_parser')
 
@@ -180,31 +180,133 @@ function measure(make, corpus, ms) {
 const fmt = (n) => Math.round(n).toLocaleString('en-US')
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
-console.log(`## parser: requests/s (node ${process.version}, llhttp ${process.versions.llhttp}; median of ${ROUNDS} rounds of ${ROUND_MS} ms)\n`)
-const rows = []
-// BENCH_ONLY=browser runs the corpora whose name contains "browser"; BENCH_MEMORY=0 skips the
-// memory check.
-const only = process.env.BENCH_ONLY
-for (const corpus of corpora.filter((c) => only === undefined || c.name.includes(only))) {
-  // Warm up both, so each is optimised before it is measured.
-  for (const make of Object.values(contestants)) measure(make, corpus, 300)
-  const results = Object.fromEntries(Object.keys(contestants).map((name) => [name, []]))
-  for (let round = 0; round < ROUNDS; round++) {
-    // Alternate the order every round so neither side always runs on a freshly collected heap.
-    const names = Object.keys(contestants)
-    if (round % 2 === 1) names.reverse()
-    for (const name of names) results[name].push(measure(contestants[name], corpus, ROUND_MS))
+/** Measure every corpus with both contestants and print the table. */
+function compare(title, unit, corporaList, contestantsMap) {
+  console.log(`## parser: ${title} (node ${process.version}, llhttp ${process.versions.llhttp}; median of ${ROUNDS} rounds of ${ROUND_MS} ms)\n`)
+  const rows = []
+  // BENCH_ONLY=browser runs the corpora whose name contains "browser".
+  const only = process.env.BENCH_ONLY
+  for (const corpus of corporaList.filter((c) => only === undefined || c.name.includes(only))) {
+    // Warm up both, so each is optimised before it is measured.
+    for (const make of Object.values(contestantsMap)) measure(make, corpus, 300)
+    const results = Object.fromEntries(Object.keys(contestantsMap).map((name) => [name, []]))
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate the order every round so neither side always runs on a freshly collected heap.
+      const names = Object.keys(contestantsMap)
+      if (round % 2 === 1) names.reverse()
+      for (const name of names) results[name].push(measure(contestantsMap[name], corpus, ROUND_MS))
+    }
+    const ourRate = median(results['@simplehttp/parser'])
+    const theirRate = median(results['llhttp (node:http)'])
+    rows.push([corpus.name, fmt(ourRate), fmt(theirRate), `${(ourRate / theirRate).toFixed(2)}×`])
   }
-  const ourRate = median(results['@simplehttp/parser'])
-  const theirRate = median(results['llhttp (node:http)'])
-  rows.push([corpus.name, fmt(ourRate), fmt(theirRate), `${(ourRate / theirRate).toFixed(2)}×`])
+  if (rows.length === 0) return
+  const header = ['corpus', `@simplehttp/parser ${unit}`, `llhttp ${unit}`, 'ours/llhttp']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`
+  console.log(line(header))
+  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
+  for (const row of rows) console.log(line(row))
+  console.log('')
 }
-const header = ['corpus', '@simplehttp/parser req/s', 'llhttp req/s', 'ours/llhttp']
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`
-console.log(line(header))
-console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
-for (const row of rows) console.log(line(row))
+
+// BENCH_RESPONSES=only skips the request corpora, BENCH_RESPONSES=0 the response ones.
+if (process.env.BENCH_RESPONSES !== 'only') compare('requests/s', 'req/s', corpora, contestants)
+
+// ---- responses ----------------------------------------------------------------------------------
+// The same method for responses: ResponseParser against llhttp's response parser, both producing
+// status, reason and the raw header list and consuming the body.
+
+const small200 = crlf([
+  'HTTP/1.1 200 OK',
+  'Date: Fri, 04 Dec 2026 12:00:00 GMT',
+  'Server: simplehttp/0.1',
+  'Content-Type: application/json; charset=utf-8',
+  'Content-Length: 27',
+  'Cache-Control: no-store',
+  'ETag: W/"1b-5f3a1c"',
+  'X-Request-Id: 8f14e45f-ceea-467f-a0e6-3a7c1b6e4f0b',
+  'Connection: keep-alive',
+  '',
+  '{"id":42,"name":"answer"}\r\n',
+])
+
+const chunkedResponse =
+  crlf([
+    'HTTP/1.1 200 OK',
+    'Date: Fri, 04 Dec 2026 12:00:00 GMT',
+    'Server: simplehttp/0.1',
+    'Content-Type: text/html; charset=utf-8',
+    'Transfer-Encoding: chunked',
+    'Vary: Accept-Encoding',
+    '',
+    '',
+  ]) +
+  chunk('<!DOCTYPE html><html><head><title>Directory listing for /</title></head><body>\n'.repeat(3)) +
+  chunk('<li><a href="file.txt">file.txt</a></li>\n'.repeat(12)) +
+  chunk('</ul><hr></body></html>\n') +
+  '0\r\n\r\n'
+
+const notModified = crlf([
+  'HTTP/1.1 304 Not Modified',
+  'Date: Fri, 04 Dec 2026 12:00:00 GMT',
+  'Server: simplehttp/0.1',
+  'ETag: "5f-18c"',
+  'Last-Modified: Thu, 03 Dec 2026 09:30:00 GMT',
+  '',
+  '',
+]).repeat(32)
+
+const responseCorpora = [
+  { name: 'small 200 (8 headers)', bytes: Buffer.from(small200, 'latin1'), requests: 1 },
+  { name: 'chunked 200 (3 chunks)', bytes: Buffer.from(chunkedResponse, 'latin1'), requests: 1 },
+  { name: 'pipelined 32 304s', bytes: Buffer.from(notModified, 'latin1'), requests: 32 },
+]
+
+const ourResponseCallbacks = {
+  onHead(head) {
+    sink += head.status + head.reason.length + head.headers.raw.length
+  },
+  onBody(body) {
+    sink += body.length
+  },
+  onEnd() {
+    seen++
+  },
+  onError(error) {
+    throw error
+  },
+}
+
+function oursResponse() {
+  const parser = new ResponseParser(ourResponseCallbacks)
+  return (bytes) => parser.execute(bytes)
+}
+
+function llhttpResponseOnHeadersComplete(major, minor, headers, method, url, statusCode, statusMessage) {
+  const all = extra.length > 0 ? extra.concat(headers) : headers
+  extra = []
+  sink += statusCode + statusMessage.length + all.length
+  return 0
+}
+
+function llhttpResponse() {
+  const parser = new HTTPParser()
+  parser.initialize(HTTPParser.RESPONSE, {}, 0, 0)
+  parser[HTTPParser.kOnHeaders] = llhttpOnHeaders
+  parser[HTTPParser.kOnHeadersComplete] = llhttpResponseOnHeadersComplete
+  parser[HTTPParser.kOnBody] = llhttpOnBody
+  parser[HTTPParser.kOnMessageComplete] = llhttpOnMessageComplete
+  return (bytes) => {
+    const result = parser.execute(bytes)
+    if (result instanceof Error) throw result
+    return result
+  }
+}
+
+const responseContestants = { '@simplehttp/parser': oursResponse, 'llhttp (node:http)': llhttpResponse }
+
+if (process.env.BENCH_RESPONSES !== '0') compare('responses/s', 'res/s', responseCorpora, responseContestants)
 
 // ---- memory: one million pipelined requests in 64 KiB chunks ------------------------------------
 

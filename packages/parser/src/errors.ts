@@ -5,7 +5,11 @@
  * @module
  */
 
-/** Every error the parser can report, with the status it maps to. */
+/**
+ * Every error the parsers can report, with the status it maps to. For the codes both parsers
+ * share, `status` is what a server answers a bad request with; a gateway that gets a bad
+ * response answers 502 whatever the code.
+ */
 export const PARSE_ERRORS = {
   SH_ERR_PARSE_REQUEST_LINE_TOO_LONG: 414,
   SH_ERR_PARSE_BAD_REQUEST_LINE: 400,
@@ -33,6 +37,10 @@ export const PARSE_ERRORS = {
   SH_ERR_PARSE_CHUNK_EXTENSION_TOO_LONG: 400,
   SH_ERR_PARSE_INVALID_CHUNK_END: 400,
   SH_ERR_PARSE_INCOMPLETE: 400,
+  // Responses only (ResponseParser): a gateway answers a malformed upstream response with 502.
+  SH_ERR_PARSE_STATUS_LINE_TOO_LONG: 502,
+  SH_ERR_PARSE_BAD_STATUS_LINE: 502,
+  SH_ERR_PARSE_INVALID_STATUS: 502,
 } as const
 
 /** A stable error code, such as `SH_ERR_PARSE_CONFLICTING_FRAMING`. */

@@ -9,8 +9,24 @@ export { RequestParser } from './parser.js'
 export { parseRequests } from './parse-requests.js'
 export type { ParsedRequest, ParseResult } from './parse-requests.js'
 
+// Parsing responses
+export { ResponseParser } from './response-parser.js'
+export { parseResponses } from './parse-responses.js'
+export type { ParsedResponse, ParseResponsesOptions, ParseResponsesResult } from './parse-responses.js'
+
 // Types of both parsers
-export type { BodyFraming, MessageLimits, ParserCallbacks, ParserOptions, RequestHead, TargetForm } from './types.js'
+export type {
+  BodyFraming,
+  MessageLimits,
+  ParserCallbacks,
+  ParserOptions,
+  RequestHead,
+  ResponseFraming,
+  ResponseHead,
+  ResponseParserCallbacks,
+  ResponseParserOptions,
+  TargetForm,
+} from './types.js'
 
 // Headers
 export { HeaderList } from './headers.js'

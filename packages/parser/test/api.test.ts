@@ -29,7 +29,7 @@ describe('error registry', () => {
   it('uses stable SH_ERR_PARSE_ codes and only the documented statuses', () => {
     for (const [code, status] of Object.entries(PARSE_ERRORS)) {
       expect(code).toMatch(/^SH_ERR_PARSE_[A-Z0-9_]+$/)
-      expect([400, 413, 414, 431, 501, 505]).toContain(status)
+      expect([400, 413, 414, 431, 501, 502, 505]).toContain(status)
     }
   })
 })
@@ -137,7 +137,17 @@ describe('pyRepr', () => {
 describe('exports', () => {
   it('keeps the names the handler relies on', () => {
     expect(Object.keys(api).sort()).toEqual(
-      ['HTTPParseError', 'HeaderList', 'PARSE_ERRORS', 'RequestParser', 'isSimpleHTTPError', 'parseRequests', 'pyRepr'].sort(),
+      [
+        'HTTPParseError',
+        'HeaderList',
+        'PARSE_ERRORS',
+        'RequestParser',
+        'ResponseParser',
+        'isSimpleHTTPError',
+        'parseRequests',
+        'parseResponses',
+        'pyRepr',
+      ].sort(),
     )
   })
 })

@@ -51,6 +51,24 @@ async function runScript(name: string, source: string): Promise<unknown> {
   return JSON.parse(stdout)
 }
 
+const RESPONSES = 'HTTP/1.1 100 Continue\\r\\n\\r\\nHTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nHTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n2\\r\\nhi\\r\\n0\\r\\n\\r\\nHTTP/1.1 200 OK\\r\\nContent-Length: 5, 5\\r\\n\\r\\n'
+
+/** The response side, incrementally and one-shot: the first answers HEAD, so it has no body. */
+const RESPONSE_SCRIPT = `const statuses = []
+const parser = new ResponseParser({ onHead: (head) => statuses.push(head.status + ' ' + head.framing), onError: () => {} })
+parser.expect({ method: 'HEAD' })
+parser.execute(Buffer.from('${RESPONSES}'))
+const { responses, error: responseError } = parseResponses(Buffer.from('${RESPONSES}'), { methods: ['HEAD', 'GET'] })
+`
+const RESPONSE_OUTPUT = `statuses,
+  responseBodies: responses.map((r) => r.body.toString()),
+  responseError: responseError.code,`
+const responseExpected = {
+  statuses: ['100 none', '200 none', '200 chunked'],
+  responseBodies: ['', '', 'hi'],
+  responseError: 'SH_ERR_PARSE_INVALID_CONTENT_LENGTH',
+}
+
 const expected = {
   methods: ['POST'],
   body: 'hello',
@@ -70,9 +88,10 @@ describe('the packed tarball', () => {
   it('works through import', async () => {
     const output = await runScript(
       'esm.mjs',
-      `import { parseRequests, isSimpleHTTPError } from '@simplehttp/parser'
+      `import { parseRequests, isSimpleHTTPError, ResponseParser, parseResponses } from '@simplehttp/parser'
 const { requests, error } = parseRequests(Buffer.from('${REQUEST}'))
-console.log(JSON.stringify({
+${RESPONSE_SCRIPT}console.log(JSON.stringify({
+  ${RESPONSE_OUTPUT}
   methods: requests.map((r) => r.method),
   body: requests[0].body.toString(),
   error: { code: error.code, status: error.status, reason: error.reason },
@@ -80,15 +99,16 @@ console.log(JSON.stringify({
 }))
 `,
     )
-    expect(output).toEqual(expected)
+    expect(output).toEqual({ ...expected, ...responseExpected })
   })
 
   it('works through require', async () => {
     const output = await runScript(
       'cjs.cjs',
-      `const { parseRequests, isSimpleHTTPError } = require('@simplehttp/parser')
+      `const { parseRequests, isSimpleHTTPError, ResponseParser, parseResponses } = require('@simplehttp/parser')
 const { requests, error } = parseRequests(Buffer.from('${REQUEST}'))
-console.log(JSON.stringify({
+${RESPONSE_SCRIPT}console.log(JSON.stringify({
+  ${RESPONSE_OUTPUT}
   methods: requests.map((r) => r.method),
   body: requests[0].body.toString(),
   error: { code: error.code, status: error.status, reason: error.reason },
@@ -96,7 +116,7 @@ console.log(JSON.stringify({
 }))
 `,
     )
-    expect(output).toEqual(expected)
+    expect(output).toEqual({ ...expected, ...responseExpected })
   })
 
   it('installs with its own package.json intact', async () => {

@@ -11,6 +11,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { HTTPParseError, PARSE_ERRORS, isSimpleHTTPError, type ParserOptions } from '../src/index.js'
+import { PATH, bodyBytes, chunkExt, chars, field, fieldName, fieldValue, mutate, mutation, split } from './arbitraries.js'
 import { run, type Outcome } from './helpers.js'
 
 const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31))
@@ -18,34 +19,6 @@ const runs = (n: number): number => Number(process.env.FC_RUNS ?? n)
 console.log(`fast-check seed: ${seed} (replay with FC_SEED=${seed})`)
 
 // ---- a model of valid requests ------------------------------------------------------------------
-
-const TCHAR = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-const VCHAR = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('')
-const OBS_TEXT = '\x80\xa0\xc3\xa9\xff'
-const PATH = "abcxyzABC0123456789-._~!$&'()*+,;=:@%/?"
-/** Names the model leaves to the framing arbitraries. */
-const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'expect'])
-
-const chars = (alphabet: string, minLength: number, maxLength: number) =>
-  fc.string({ unit: fc.constantFrom(...Array.from(alphabet)), minLength, maxLength })
-
-const token = chars(TCHAR, 1, 16)
-// Common names (which the parser's name cache recognises, taking its fast path) and random
-// tokens up to 40 characters (past the 32 that the cache keeps).
-const fieldName = fc.oneof(
-  fc.constantFrom('Accept', 'User-Agent', 'Accept-Language', 'Cookie', 'X-Request-Id', 'Sec-Fetch-Mode', 'DNT'),
-  chars(TCHAR, 1, 40).filter((n) => !RESERVED.has(n.toLowerCase())),
-)
-// A value never starts or ends with whitespace (that would be trimmed); inside it may have some.
-const fieldValue = fc
-  .array(chars(VCHAR + OBS_TEXT, 1, 12), { minLength: 0, maxLength: 4 })
-  .chain((words) => fc.constantFrom(' ', '\t', '  ').map((sep) => words.join(sep)))
-const field = fc.tuple(fieldName, fieldValue, fc.constantFrom('', ' ', '\t', ' \t'))
-const bodyBytes = (max: number) => fc.uint8Array({ minLength: 1, maxLength: max }).map((b) => Buffer.from(b).toString('latin1'))
-const chunkExt = fc.option(
-  fc.tuple(token, fc.option(fc.oneof(token, chars(VCHAR.replace(/["\\]/g, '') + ' ', 0, 8).map((v) => `"${v}"`)))),
-  { nil: undefined },
-)
 
 interface ModelRequest {
   bytes: string
@@ -125,12 +98,6 @@ const stream = fc.array(fc.tuple(request, fc.boolean()), { minLength: 1, maxLeng
   requests: items.map(([r]) => r),
 }))
 
-/** Chunk sizes for a split: many small pieces, or a few large ones. */
-const split = fc.oneof(
-  fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 400 }),
-  fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 12 }),
-)
-
 // ---- the properties -----------------------------------------------------------------------------
 
 describe('property: any split gives the one-chunk result', () => {
@@ -152,41 +119,6 @@ describe('property: any split gives the one-chunk result', () => {
 })
 
 // ---- mutations ----------------------------------------------------------------------------------
-
-type Mutation =
-  | { kind: 'flip'; at: number; xor: number }
-  | { kind: 'insert'; at: number; byte: number }
-  | { kind: 'delete'; at: number }
-  | { kind: 'truncate'; at: number }
-
-const position = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true })
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: position, xor: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({
-    kind: fc.constant('insert' as const),
-    at: position,
-    byte: fc.oneof(fc.constantFrom(0x0d, 0x0a, 0x00, 0x20, 0x3a, 0x09, 0x3b, 0x7f), fc.integer({ min: 0, max: 255 })),
-  }),
-  fc.record({ kind: fc.constant('delete' as const), at: position }),
-  fc.record({ kind: fc.constant('truncate' as const), at: position }),
-)
-
-function mutate(bytes: Buffer, mutations: readonly Mutation[]): Buffer {
-  let out = Buffer.from(bytes)
-  for (const m of mutations) {
-    const at = Math.floor(m.at * out.length)
-    if (m.kind === 'flip') {
-      if (out.length > 0) out[at] = (out[at] as number) ^ m.xor
-    } else if (m.kind === 'insert') {
-      out = Buffer.concat([out.subarray(0, at), Buffer.of(m.byte), out.subarray(at)])
-    } else if (m.kind === 'delete') {
-      out = Buffer.concat([out.subarray(0, at), out.subarray(at + 1)])
-    } else {
-      out = out.subarray(0, at)
-    }
-  }
-  return out
-}
 
 /** Small limits so that mutated streams reach the limit checks too. */
 const options = fc.option(
