@@ -121,7 +121,7 @@ export function parseArgs(argv: readonly string[]): ParseArgsResult {
 }
 
 function defaults(): Draft {
-  const draft: Draft = { port: DEFAULT_PORT }
+  const draft: Draft = { port: DEFAULT_PORT, portGiven: false }
   for (const [key, row] of ROWS) draft[key] = row.kind === 'flag' ? false : row.kind === 'list' ? [] : row.default
   return draft
 }
@@ -143,6 +143,7 @@ function parse(argv: readonly string[]): ParsedArgs {
       if (portSeen) extras.push(arg)
       else {
         draft.port = toPort(arg)
+        draft.portGiven = true
         portSeen = true
       }
       continue
@@ -173,6 +174,12 @@ function parse(argv: readonly string[]): ParsedArgs {
       if (value === undefined) {
         const following = argv[i + 1]
         if (following === undefined || following === '--' || classify(following).type !== 'value') {
+          if (spec.kind === 'value' && 'const' in spec) {
+            // An optional value (nargs='?'): the flag alone means its `const`.
+            draft[spec.key] = spec.const
+            given.add(spec.key)
+            continue
+          }
           throw argumentError(spec, 'expected one argument')
         }
         value = following
@@ -258,9 +265,14 @@ const WIDTH = 78
 /** Where help text starts (argparse's `max_help_position`). */
 const HELP_POSITION = 24
 
+/** `FILE`, or `[FILE]` when the value is optional. */
+function metavar(spec: ValueRow | ListRow): string {
+  return 'const' in spec ? `[${spec.metavar}]` : spec.metavar
+}
+
 function usageParts(): string[] {
   return TABLE.map((spec) =>
-    spec.kind === 'value' || spec.kind === 'list' ? `[${spec.flags[0]} ${spec.metavar}]` : `[${spec.flags[0]}]`,
+    spec.kind === 'value' || spec.kind === 'list' ? `[${spec.flags[0]} ${metavar(spec)}]` : `[${spec.flags[0]}]`,
   )
 }
 
@@ -339,7 +351,7 @@ export function formatHelp(options: FormatOptions = {}): string {
   const prog = options.prog ?? 'simplehttp'
   const entries = TABLE.map((spec) => {
     const flags = spec.flags.join(', ')
-    const invocation = spec.kind === 'value' || spec.kind === 'list' ? `${flags} ${spec.metavar}` : flags
+    const invocation = spec.kind === 'value' || spec.kind === 'list' ? `${flags} ${metavar(spec)}` : flags
     return helpEntry(invocation, spec.help)
   })
   return [

@@ -9,6 +9,7 @@
 export { run } from './run.js'
 export type {
   CliDeps,
+  HTTP2RequestListener,
   HandlerClass,
   ServerClass,
   ServerLike,
@@ -27,8 +28,8 @@ export { formatHelp, formatUsage, parseArgs } from './args.js'
 export type { FormatOptions, ParseArgsResult } from './args.js'
 
 // The banner
-export { formatBanner } from './banner.js'
-export type { BannerServer } from './banner.js'
+export { formatBanner, formatBannerDetails, networkURLs } from './banner.js'
+export type { BannerDetails, BannerServer } from './banner.js'
 
 // Errors
 export { CLI_ERRORS, ServeError, UsageError } from './errors.js'

@@ -68,6 +68,11 @@ export interface ValueRow extends RowBase {
   readonly default: unknown
   /** Check and convert the text; throw {@link InvalidValue} to refuse it. Runs as the flag is read. */
   readonly parse: (text: string) => unknown
+  /**
+   * The value when the flag is given without one (argparse's `nargs='?'` with `const`): the
+   * value is optional, `-s` alone means this, `-s FILE` means FILE. Shown as `[METAVAR]`.
+   */
+  readonly const?: unknown
 }
 
 /**
@@ -243,6 +248,54 @@ export const OPTIONS = [
     help: 'serve file.br or file.gz in place of file when the client accepts it',
     to: { target: 'handler', option: 'precompressed' },
   },
+  {
+    kind: 'flag',
+    key: 'compress',
+    flags: ['--compress'],
+    help: 'compress text, JSON, JavaScript, SVG and the like with brotli or gzip when the client accepts it',
+    to: { target: 'handler', option: 'compress' },
+  },
+  {
+    kind: 'flag',
+    key: 'watch',
+    flags: ['--watch'],
+    help: 'reload open pages when a served file changes (stylesheets are swapped in place)',
+    to: { target: 'class', option: 'watch' },
+  },
+  {
+    kind: 'value',
+    key: 'single',
+    flags: ['-s', '--single'],
+    metavar: 'FILE',
+    help: 'single-page app: browsers asking for a missing path get FILE (default: index.html) instead of a 404',
+    default: undefined,
+    const: true,
+    parse: asText,
+    to: { target: 'handler', option: 'single' },
+  },
+  {
+    kind: 'value',
+    key: 'open',
+    flags: ['-o', '--open'],
+    metavar: 'PATH',
+    help: 'open the default browser at the served URL (plus PATH) once listening',
+    default: undefined,
+    const: '',
+    parse: asText,
+  },
+  { kind: 'flag', key: 'qr', flags: ['--qr'], help: 'print a QR code of the first network URL, for a phone on the same network' },
+  {
+    kind: 'flag',
+    key: 'tlsSelfSigned',
+    flags: ['--tls-self-signed'],
+    help: 'serve HTTPS with a certificate made in memory at start-up (its fingerprint is printed)',
+  },
+  {
+    kind: 'flag',
+    key: 'http2',
+    flags: ['--http2'],
+    help: 'also speak HTTP/2 to clients that ask for it (needs --tls-cert or --tls-self-signed)',
+  },
   // No `to`: run() turns it into an extraHeaders entry, unless -H already sets that header.
   { kind: 'flag', key: 'cors', flags: ['--cors'], help: 'send Access-Control-Allow-Origin: * with every response' },
   {
@@ -263,7 +316,7 @@ type Row = Extract<(typeof OPTIONS)[number], { readonly key: string }>
 type ValueOf<R> = R extends { readonly kind: 'flag' }
   ? boolean
   : R extends { readonly kind: 'value'; readonly parse: (text: string) => infer T; readonly default: infer D }
-    ? T | D
+    ? T | D | (R extends { readonly const: infer C } ? C : never)
     : R extends { readonly kind: 'list'; readonly parse: (text: string) => infer T }
       ? readonly T[]
       : never
@@ -275,6 +328,8 @@ export type ParsedArgs = Simplify<
   {
     /** `[port]`: 0 to 65535, 0 lets the system choose. Default 8000. */
     readonly port: number
+    /** Whether `[port]` was given (a taken default port moves to the next free one; a given one does not). */
+    readonly portGiven: boolean
   } & { readonly [R in Row as R['key']]: ValueOf<R> }
 >
 

@@ -6,15 +6,19 @@
  */
 import cluster from 'node:cluster'
 import { readFile, stat } from 'node:fs/promises'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { createRequire } from 'node:module'
-import { resolve } from 'node:path'
+import { networkInterfaces } from 'node:os'
+import { join, resolve } from 'node:path'
 import type { Socket } from 'node:net'
+import { renderUnicodeCompact } from 'uqr'
 import type { BaseHTTPRequestHandler, ClientAddress, ServerInfo } from '@simplehttp/handler'
 import { isSimpleHTTPError } from '@simplehttp/server'
 import { formatHelp, formatUsage, parseArgs } from './args.js'
 import { routed } from './options.js'
 import type { HandlerSettings, OptionsFor, ParsedArgs } from './options.js'
-import { formatBanner } from './banner.js'
+import { formatBanner, formatBannerDetails } from './banner.js'
+import { openBrowser } from './internal/open-browser.js'
 import { ServeError, UsageError } from './errors.js'
 import { describeOSError } from './internal/os-error.js'
 import { pyRepr } from '@simplehttp/handler'
@@ -27,15 +31,23 @@ export type HandlerClass = new (
   server: ServerInfo,
 ) => BaseHTTPRequestHandler
 
-/** The TLS part of {@link ServerStartOptions}. */
-export interface ServerTLSOptions {
-  /** `--tls-cert`. */
-  readonly certFile: string
-  /** `--tls-key`; without it the key is read from the certificate file. */
-  readonly keyFile?: string
-  /** The stripped content of `--tls-password-file`. */
-  readonly password?: string
-}
+/** The TLS part of {@link ServerStartOptions}: certificate files, or one made at start-up. */
+export type ServerTLSOptions =
+  | {
+      /** `--tls-cert`. */
+      readonly certFile: string
+      /** `--tls-key`; without it the key is read from the certificate file. */
+      readonly keyFile?: string
+      /** The stripped content of `--tls-password-file`. */
+      readonly password?: string
+    }
+  | {
+      /** `--tls-self-signed`. */
+      readonly selfSigned: true
+    }
+
+/** Answers one HTTP/2 request (`--http2`), as a `node:http2` compatibility-API listener. */
+export type HTTP2RequestListener = (request: Http2ServerRequest, response: Http2ServerResponse) => void
 
 /**
  * The options `run()` passes as the third argument of `new deps.Server(...)`: `tls` with
@@ -44,6 +56,7 @@ export interface ServerTLSOptions {
  */
 export type ServerStartOptions = {
   readonly tls?: ServerTLSOptions
+  readonly http2?: { readonly onRequest: HTTP2RequestListener }
 } & OptionsFor<'server'>
 
 /** The part of `@simplehttp/server`'s `HTTPServer` that `run()` uses. */
@@ -60,6 +73,8 @@ export interface ServerLike {
   shutdown(): Promise<void>
   /** Stop now. */
   serverClose(): Promise<void>
+  /** With `--tls-self-signed`: the certificate made at start-up, whose fingerprint the banner shows. */
+  readonly selfSignedCertificate?: { readonly fingerprint256: string } | undefined
 }
 
 /** A class like `@simplehttp/server`'s `HTTPServer`. */
@@ -96,6 +111,10 @@ export interface CliDeps {
   readonly signals?: SignalSource | undefined
   /** The program name in messages. Default `'simplehttp'`. */
   readonly prog?: string | undefined
+  /** Returns the listener that answers HTTP/2 requests (`--http2`); without it `--http2` is an error. */
+  readonly http2For?: ((settings: HandlerSettings) => HTTP2RequestListener) | undefined
+  /** Opens a URL in the default browser (`--open`); resolves with a reason when it cannot. Default: the platform's opener. */
+  readonly openBrowser?: ((url: string) => Promise<string | undefined>) | undefined
   /** What `--version` prints after the program name. Default: this package's version. */
   readonly version?: string | undefined
 }
@@ -164,6 +183,14 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
   const directory = await checkDirectory(args.directory, deps.cwd)
   const password = args.tlsPasswordFile === undefined ? undefined : await readPassword(args.tlsPasswordFile, deps.cwd)
 
+  if (args.tlsSelfSigned && args.tlsCert !== undefined) {
+    throw new UsageError('argument --tls-self-signed: not allowed with argument --tls-cert')
+  }
+  if (args.http2 && args.tlsCert === undefined && !args.tlsSelfSigned) {
+    throw new UsageError('argument --http2: needs --tls-cert or --tls-self-signed (browsers speak HTTP/2 only over TLS)')
+  }
+  if (args.single !== undefined) await checkSingle(args.single, directory)
+
   const settings = handlerSettings(args, directory)
   const Handler = configureHandler(deps.handlerFor(settings), settings)
   const options: Record<string, unknown> = {}
@@ -173,16 +200,16 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
     if (password !== undefined) tls.password = password
     options.tls = tls
   }
+  if (args.tlsSelfSigned) options.tls = { selfSigned: true }
+  if (args.http2) {
+    if (deps.http2For === undefined) throw new ServeError('--http2 is not available in this program: it gave run() no HTTP/2 handler')
+    options.http2 = { onRequest: deps.http2For(settings) }
+  }
   for (const [option, value] of Object.entries(routed(args, ['server']))) {
     if (value !== undefined) options[option] = value
   }
 
-  const server = new deps.Server({ host: args.bind, port: args.port }, Handler, options)
-  try {
-    await server.listen()
-  } catch (error) {
-    throw startupError(error, args, prog)
-  }
+  const { server, movedFrom } = await listenWithFallback(deps, args, Handler, options, prog)
 
   // With --workers, every worker re-runs this script: only the primary speaks.
   const isWorker = args.workers !== undefined && cluster.isWorker
@@ -211,7 +238,20 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
   signals.on('SIGTERM', onSIGTERM)
   try {
     // After the handlers are in place: whoever reads the banner may signal at once.
-    if (!isWorker) deps.stdout.write(formatBanner(server) + '\n')
+    if (!isWorker) {
+      const details = formatBannerDetails(
+        server,
+        {
+          movedFrom,
+          fingerprint: server.selfSignedCertificate?.fingerprint256,
+          interfaces: networkInterfaces(),
+          qr: args.qr,
+        },
+        (text) => renderUnicodeCompact(text, { border: 1 }),
+      )
+      deps.stdout.write([formatBanner(server), ...details].join('\n') + '\n')
+      if (args.open !== undefined) await openAt(server, args.open, deps, prog)
+    }
     await server.serveForever()
     await server.serverClose()
   } finally {
@@ -226,6 +266,58 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
     throw new ServeError('the server stopped: every worker process exited')
   }
   return 0
+}
+
+/**
+ * Bind; when no port was given and the default one is taken, try the next ones (as `serve` and
+ * `vite` do) and report where it went. A port given explicitly that is taken stays an error.
+ */
+async function listenWithFallback(
+  deps: CliDeps,
+  args: ParsedArgs,
+  Handler: HandlerClass,
+  options: Record<string, unknown>,
+  prog: string,
+): Promise<{ server: ServerLike; movedFrom: number | undefined }> {
+  const attempts = args.portGiven || args.workers !== undefined ? 1 : 20
+  for (let attempt = 0; ; attempt++) {
+    const port = args.port + attempt
+    const server = new deps.Server({ host: args.bind, port }, Handler, options)
+    try {
+      await server.listen()
+      return { server, movedFrom: attempt === 0 ? undefined : args.port }
+    } catch (error) {
+      const taken = isSimpleHTTPError(error) && error.code === 'SH_ERR_SERVER_ADDRESS_IN_USE'
+      if (!taken || attempt + 1 >= attempts || port >= 65535) throw startupError(error, { ...args, port }, prog)
+    }
+  }
+}
+
+/** `--open [PATH]`: the browser at the served URL (localhost for a wildcard bind); a warning if it cannot. */
+async function openAt(server: ServerLike, path: string, deps: CliDeps, prog: string): Promise<void> {
+  const [host, port] = server.serverAddress
+  const scheme = server.url.startsWith('https:') ? 'https' : 'http'
+  const wildcard = host === '' || host === '::' || host === '0.0.0.0'
+  const authority = wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host
+  const suffix = path === '' ? '' : path.startsWith('/') ? path.slice(1) : path
+  const url = `${scheme}://${authority}:${port}/${suffix}`
+  const problem = await (deps.openBrowser ?? openBrowser)(url)
+  if (problem !== undefined) deps.stderr.write(`${prog}: warning: cannot open a browser (${problem}); open ${url} yourself\n`)
+}
+
+/** `-s FILE`: the page must exist in the directory, or every deep link would be a 404 anyway. */
+async function checkSingle(single: string | true, directory: string): Promise<void> {
+  const name = single === true ? 'index.html' : single
+  const shown = pyRepr(name)
+  if (name.split(/[\\/]/).includes('..') || resolve(directory, name) !== join(directory, name)) {
+    throw new UsageError(`argument -s/--single: the page must be inside the directory, got ${shown}`)
+  }
+  try {
+    if ((await stat(join(directory, name))).isFile()) return
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`argument -s/--single: no such file in the directory: ${shown}`)
 }
 
 /** The table's rows routed to the handler classes, with the directory resolved and `--cors` applied. */

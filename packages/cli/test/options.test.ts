@@ -38,6 +38,9 @@ describe('optionsFor', () => {
     followSymlinks: false,
     dotfiles: true,
     precompressed: false,
+    compress: false,
+    watch: false,
+    single: undefined,
   }
 
   it('gives a handler class the directory and exactly the rows routed to `handler`', () => {
@@ -47,6 +50,7 @@ describe('optionsFor', () => {
       followSymlinks: false,
       dotfiles: true,
       precompressed: false,
+      compress: false,
     })
   })
 

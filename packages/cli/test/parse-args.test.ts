@@ -4,6 +4,7 @@ import type { ParsedArgs } from '../src/index.js'
 
 const DEFAULTS: ParsedArgs = {
   port: 8000,
+  portGiven: false,
   bind: undefined,
   directory: undefined,
   protocol: 'HTTP/1.1',
@@ -16,6 +17,13 @@ const DEFAULTS: ParsedArgs = {
   followSymlinks: false,
   dotfiles: false,
   precompressed: false,
+  compress: false,
+  watch: false,
+  single: undefined,
+  open: undefined,
+  qr: false,
+  tlsSelfSigned: false,
+  http2: false,
   cors: false,
   quiet: false,
 }
@@ -42,10 +50,10 @@ describe('parseArgs: defaults', () => {
 
 describe('parseArgs: every flag', () => {
   const cases: [string, string[], Partial<ParsedArgs>][] = [
-    ['port', ['9000'], { port: 9000 }],
-    ['port 0', ['0'], { port: 0 }],
-    ['port 65535', ['65535'], { port: 65535 }],
-    ['port as Python int() reads it', [' +8_080 '], { port: 8080 }],
+    ['port', ['9000'], { port: 9000, portGiven: true }],
+    ['port 0', ['0'], { port: 0, portGiven: true }],
+    ['port 65535', ['65535'], { port: 65535, portGiven: true }],
+    ['port as Python int() reads it', [' +8_080 '], { port: 8080, portGiven: true }],
     ['-b', ['-b', '127.0.0.1'], { bind: '127.0.0.1' }],
     ['--bind', ['--bind', '::1'], { bind: '::1' }],
     ['--bind=', ['--bind=::'], { bind: '::' }],
@@ -91,9 +99,9 @@ describe('parseArgs: every flag', () => {
       followSymlinks: true,
     }],
     ['bundled short flags', ['-qb127.0.0.1'], { quiet: true, bind: '127.0.0.1' }],
-    ['options after the port', ['9000', '-q'], { port: 9000, quiet: true }],
+    ['options after the port', ['9000', '-q'], { port: 9000, portGiven: true, quiet: true }],
     ['the last of a repeated option wins', ['-b', 'a', '-b', 'b'], { bind: 'b' }],
-    ['-- ends the options', ['-q', '--', '9001'], { quiet: true, port: 9001 }],
+    ['-- ends the options', ['-q', '--', '9001'], { quiet: true, port: 9001, portGiven: true }],
     ['a negative-looking value is a value', ['-d', '-1'], { directory: '-1' }],
   ]
   it.each(cases)('%s', (_title, argv, expected) => {
@@ -143,7 +151,7 @@ describe('parseArgs: errors, word for word', () => {
     [['--cgi=yes'], "argument --cgi: ignored explicit argument 'yes'"],
     [['-qz'], "argument -q/--quiet: ignored explicit argument 'z'"],
     [['--he'], 'ambiguous option: --he could match --help, --header'],
-    [['--tls'], 'ambiguous option: --tls could match --tls-cert, --tls-key, --tls-password-file'],
+    [['--tls'], 'ambiguous option: --tls could match --tls-cert, --tls-key, --tls-password-file, --tls-self-signed'],
     [['--tls-key', 'k.pem'], '--tls-key requires --tls-cert to be set'],
     [['--tls-password-file', 'pw'], '--tls-password-file requires --tls-cert to be set'],
     [['-H', 'X-A'], 'Header X-A must be of the form Header: value'],
@@ -207,11 +215,29 @@ describe('usage and help', () => {
     expect(usage).toBe(
       'usage: sh [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--tls-cert PATH] [--tls-key PATH] ' +
         '[--tls-password-file PATH] [-H HEADER] [--workers N] [--follow-symlinks] [--dotfiles] ' +
-        '[--precompressed] [--cors] [-q] [--version] [port]\n',
+        '[--precompressed] [--compress] [--watch] [-s [FILE]] [-o [PATH]] [--qr] [--tls-self-signed] [--http2] ' +
+        '[--cors] [-q] [--version] [port]\n',
     )
   })
 
   it('the help names the program it is given', () => {
     expect(formatHelp({ prog: 'serve-it' }).startsWith('usage: serve-it [-h]')).toBe(true)
+  })
+})
+
+describe('flags whose value is optional (argparse nargs="?")', () => {
+  it('take the value that follows, or their default meaning alone', () => {
+    expect(parsed(['-s']).single).toBe(true)
+    expect(parsed(['--single', 'app.html']).single).toBe('app.html')
+    expect(parsed(['--single=shell.html']).single).toBe('shell.html')
+    expect(parsed(['-s', '--dotfiles']).single).toBe(true)
+    expect(parsed(['-o']).open).toBe('')
+    expect(parsed(['-o', '/docs/']).open).toBe('/docs/')
+    expect(parsed(['--open', '--', '9000'])).toMatchObject({ open: '', port: 9000 })
+  })
+
+  it('show the value in brackets in the usage line and --help', () => {
+    expect(formatUsage()).toContain('[-s [FILE]]')
+    expect(formatHelp()).toContain('  -s, --single [FILE]')
   })
 })

@@ -82,6 +82,8 @@ describe('run(): serving', () => {
         followSymlinks: true,
         dotfiles: true,
         precompressed: true,
+        compress: false,
+        watch: false,
         quiet: false,
       },
     ])

@@ -12,7 +12,7 @@ export { serveStatic } from './serve-static.js'
 export type { NextFunction, StaticMiddleware } from './serve-static.js'
 
 // Live reload
-export { LiveReload } from './live-reload.js'
+export { LiveReload, serveLiveReload } from './live-reload.js'
 export type { ChangeEvent, LiveReloadClient, LiveReloadOptions } from './live-reload.js'
 
 // Options

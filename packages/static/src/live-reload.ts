@@ -278,3 +278,63 @@ function isRealDirectory(file: string): boolean {
     return false
   }
 }
+
+/** The part of `node:http`'s (or `node:http2`'s compatibility) request that {@link serveLiveReload} reads. */
+interface PlainRequest {
+  readonly url?: string | undefined
+  readonly method?: string | undefined
+  on(event: 'close', listener: () => void): unknown
+}
+
+/** The part of a `node:http`/`node:http2` response that {@link serveLiveReload} writes. */
+interface PlainResponse {
+  statusCode: number
+  readonly destroyed: boolean
+  readonly writableLength: number
+  setHeader(name: string, value: string): unknown
+  write(chunk: string): boolean
+  end(chunk?: string): unknown
+}
+
+/**
+ * Answer a request for one of `live`'s reserved paths on a `node:http` or `node:http2`
+ * response (the handler class has its own); returns false when the path is not one of them.
+ */
+export function serveLiveReload(live: LiveReload, req: PlainRequest, res: PlainResponse): boolean {
+  const urlPath = (req.url ?? '/').split('?', 1)[0] ?? '/'
+  if (!live.isReserved(urlPath)) return false
+  const head = req.method === 'HEAD'
+  if (urlPath === live.scriptPath) {
+    const script = live.clientScript
+    res.statusCode = 200
+    res.setHeader('Content-Type', 'text/javascript; charset=utf-8')
+    res.setHeader('Content-Length', String(Buffer.byteLength(script)))
+    res.setHeader('Cache-Control', 'no-cache')
+    res.end(head ? undefined : script)
+    return true
+  }
+  if (urlPath !== live.eventsPath) {
+    res.statusCode = 404
+    res.end()
+    return true
+  }
+  res.statusCode = 200
+  res.setHeader('Content-Type', 'text/event-stream')
+  res.setHeader('Cache-Control', 'no-cache')
+  if (head) {
+    res.end()
+    return true
+  }
+  const client: LiveReloadClient = {
+    write: (text) => {
+      if (res.destroyed || res.writableLength > 64 * 1024) return false
+      res.write(text)
+      return true
+    },
+  }
+  res.write(live.addClient(client))
+  req.on('close', () => {
+    live.removeClient(client)
+  })
+  return true
+}

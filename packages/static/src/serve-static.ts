@@ -9,6 +9,7 @@ import { StaticError, simpleHTTPErrorCode } from './errors.js'
 import type { BodyWriter } from './internal/body.js'
 import type { RequestHeaders } from './internal/conditional.js'
 import { StaticCore, type StaticPlan } from './internal/core.js'
+import { serveLiveReload } from './live-reload.js'
 import { resolveDirectory, resolveOptions, type StaticOptions } from './options.js'
 
 /** Express/Connect's `next`: no argument to pass the request on, an error to report one. */
@@ -37,7 +38,9 @@ export function serveStatic(root: string, options: StaticOptions = {}): StaticMi
   const directory = resolveDirectory(root)
   if (directory === undefined) throw new StaticError('SH_ERR_STATIC_INVALID_OPTION', 'invalid option root.\nExpected a non-empty path string, but got: undefined')
   const core = new StaticCore(directory, resolveOptions(options))
+  const live = core.options.liveReload
   return function serveStaticMiddleware(req, res, next) {
+    if (live !== undefined && serveLiveReload(live, req, res)) return
     const method = req.method
     if (method !== 'GET' && method !== 'HEAD') {
       if (next !== undefined) {
@@ -176,7 +179,8 @@ function sendErrorPage(
     .replace('%(explain)s', htmlEscape(explain ?? description, false))
   const body = Buffer.from(page, 'utf8')
   res.statusCode = status
-  res.statusMessage = reason
+  // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); Node's compatibility response warns if set.
+  if (!('stream' in res)) res.statusMessage = reason
   for (const [name, value] of headers) res.setHeader(name, value)
   res.setHeader('Content-Type', DEFAULT_ERROR_CONTENT_TYPE)
   res.setHeader('Content-Length', String(body.length))
