@@ -12,6 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
+import { formatUsage } from '@simplehttp/cli'
 
 /** `apps/simplehttp`, the folder the package lives in. */
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url))
@@ -23,10 +24,7 @@ export const BIN = path.join(APP_DIR, 'bin', 'simplehttp.js')
 export const WAIT_MS = 30_000
 
 /** argparse's usage line, as the CLI prints it before every usage error (kept on one line). */
-export const USAGE =
-  'usage: simplehttp [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--tls-cert PATH] [--tls-key PATH] ' +
-  '[--tls-password-file PATH] [-H HEADER] [--workers N] [--follow-symlinks] [--dotfiles] [--precompressed] ' +
-  '[--cors] [-q] [--version] [port]'
+export const USAGE = formatUsage().trimEnd()
 
 /** CPython's start-up line, for a server bound to 127.0.0.1: scheme, port. */
 const BANNER = /^Serving (HTTPS?) on 127\.0\.0\.1 port (\d+) \((https?):\/\/127\.0\.0\.1:(\d+)\/\) \.\.\.\n/
