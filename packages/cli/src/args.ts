@@ -173,7 +173,11 @@ function parse(argv: readonly string[]): ParsedArgs {
       let value = explicit
       if (value === undefined) {
         const following = argv[i + 1]
-        if (following === undefined || following === '--' || classify(following).type !== 'value') {
+        const optional = spec.kind === 'value' && 'const' in spec
+        // Ours: after an optional value, a bare number is the port (`simplehttp -s 8000`), not a
+        // file named 8000 as argparse would read it.
+        const portNext = optional && following !== undefined && /^\d+$/.test(following)
+        if (following === undefined || following === '--' || portNext || classify(following).type !== 'value') {
           if (spec.kind === 'value' && 'const' in spec) {
             // An optional value (nargs='?'): the flag alone means its `const`.
             draft[spec.key] = spec.const

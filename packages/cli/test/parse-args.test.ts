@@ -234,6 +234,10 @@ describe('flags whose value is optional (argparse nargs="?")', () => {
     expect(parsed(['-o']).open).toBe('')
     expect(parsed(['-o', '/docs/']).open).toBe('/docs/')
     expect(parsed(['--open', '--', '9000'])).toMatchObject({ open: '', port: 9000 })
+    // A bare number after them is the port, not a file named 8000 (argparse would take it).
+    expect(parsed(['-s', '8000'])).toMatchObject({ single: true, port: 8000 })
+    expect(parsed(['-o', '0'])).toMatchObject({ open: '', port: 0 })
+    expect(parsed(['--single=8000'])).toMatchObject({ single: '8000', port: 8000 })
   })
 
   it('show the value in brackets in the usage line and --help', () => {
