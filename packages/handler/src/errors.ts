@@ -11,6 +11,8 @@ export const HANDLER_ERRORS = {
   SH_ERR_HANDLER_CONNECTION_CLOSED: 'connection closed',
   /** The client stopped sending the request body for longer than the body timeout. */
   SH_ERR_HANDLER_BODY_TIMEOUT: 'request body timed out',
+  /** An `AccessGuard` option (credentials, realm) or an htpasswd line is not usable. */
+  SH_ERR_HANDLER_INVALID_OPTION: 'invalid option',
 } as const
 
 export type HandlerErrorCode = keyof typeof HANDLER_ERRORS

@@ -12,6 +12,7 @@ import {
   type RequestHead,
 } from '@simplehttp/parser'
 import { HandlerError } from './errors.js'
+import type { AccessGuard, Refusal } from './guard.js'
 import { RequestBody } from './internal/body.js'
 import { Connection, type NextRequest } from './internal/connection.js'
 import {
@@ -192,6 +193,11 @@ export class BaseHTTPRequestHandler {
   rfile: RequestBody
   /** The response stream. */
   readonly wfile: ResponseWriter
+  /**
+   * Access rules (Host, Origin, HTTP Basic) checked before every request is dispatched.
+   * Default `undefined`: none, as CPython.
+   */
+  accessGuard: AccessGuard | undefined = undefined
 
   #conn: Connection | undefined
   #shutdownRequested = false
@@ -305,6 +311,49 @@ export class BaseHTTPRequestHandler {
     }
     const body = conn.body
     this.#startRequest(next, body)
+    // The access rules run once, before anything else answers (even a 100 Continue).
+    const guard = this.accessGuard
+    if (guard !== undefined) {
+      const verdict = guard.check(this)
+      if (verdict instanceof Promise) {
+        return verdict.then((refusal) => {
+          if (refusal === undefined) return this.#dispatch(conn, next, body)
+          this.#refuse(refusal)
+          return undefined
+        })
+      }
+      if (verdict !== undefined) {
+        this.#refuse(verdict)
+        return undefined
+      }
+    }
+    return this.#dispatch(conn, next, body)
+  }
+
+  /** Answer a request the guard refused; its body is never read, so the connection closes. */
+  #refuse(refusal: Refusal): void {
+    this.closeConnection = true
+    const page = Buffer.from(
+      mappingFormat(this.errorMessageFormat, {
+        code: refusal.status,
+        message: htmlEscape(refusal.message, false),
+        explain: htmlEscape(refusal.explain, false),
+      }),
+      'utf8',
+    )
+    this.logError('code %d, message %s', refusal.status, refusal.message)
+    this.sendResponse(refusal.status, refusal.message)
+    for (const [name, value] of refusal.headers) this.sendHeader(name, value)
+    this.sendHeader('Connection', 'close')
+    this.sendHeader('Content-Type', this.errorContentType)
+    this.sendHeader('Content-Length', String(page.length))
+    this.endHeaders()
+    if (this.command !== 'HEAD') this.wfile.write(page).catch(() => undefined)
+    this.wfile.flush()
+  }
+
+  /** Dispatch an accepted request to `do<METHOD>`. */
+  #dispatch(conn: Connection, next: RequestHead, body: RequestBody): Promise<void> | undefined {
     const { expectContinue, versionMajor, versionMinor } = next
     // The request's version as numbers (CPython compares a tuple): 'HTTP/01.1' is 1.1 too.
     if (expectContinue && this.protocolVersion >= 'HTTP/1.1' && versionMajor === 1 && versionMinor >= 1) {

@@ -7,6 +7,10 @@
 export { BaseHTTPRequestHandler, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE } from './handler.js'
 export type { ClientAddress, LogStream, ServerInfo } from './handler.js'
 
+// Access rules checked before dispatch (Host, Origin, HTTP Basic)
+export { AccessGuard, parseHtpasswd } from './guard.js'
+export type { AccessGuardOptions, Credential, GuardedRequest, Refusal } from './guard.js'
+
 // Request body and response stream
 export { RequestBody } from './internal/body.js'
 export { ResponseWriter } from './internal/writer.js'
