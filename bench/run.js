@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { hasWrk } from './lib.js'
 import { benchHello } from './hello.js'
 import { benchStatic } from './static.js'
+import { benchColdStart } from './cold-start.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 console.log(`# simplehttp benchmarks (node ${process.version}, load generator: ${hasWrk ? 'wrk' : 'autocannon'})`)
@@ -13,4 +14,5 @@ if (!only || only === 'parser') {
   spawnSync('pnpm', ['--filter', '@simplehttp/parser', 'bench'], { cwd: root, stdio: 'inherit' })
 }
 if (!only || only === 'hello') await benchHello()
+if (!only || only === 'cold') await benchColdStart()
 if (!only || only === 'static') await benchStatic()

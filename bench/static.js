@@ -293,6 +293,12 @@ export async function benchStatic() {
       { label: 'after the run MiB', format: (r) => fmt.mb(r.rss) },
       { label: 'peak (VmHWM) MiB', format: (r) => fmt.mb(r.hwm) },
     ])
+    console.log(`\nRSS after the full run: ${fmt.mb(memory[0].rss)} MiB (goal < 100 MiB)`)
+    goals.push({
+      goal: 'our RSS after the full bench run under 100 MiB',
+      measured: `${fmt.mb(memory[0].rss)} MiB`,
+      met: memory[0].rss < 100 * MiB,
+    })
     goals.push({
       goal: 'our RSS idle under 64 MiB',
       measured: `${fmt.mb(idle.rss)} MiB idle, ${fmt.mb(memory[0].rss)} MiB after the run`,
@@ -366,6 +372,20 @@ function goalsFor(scenario, { rows, bestPeer, cpython }) {
   const mark = (met) => (ours.cannot !== undefined || !ours.clean ? false : met)
   if (ours.cannot !== undefined) {
     return [{ goal: `${scenario.title}: served by ours`, measured: `can't: ${ours.cannot}`, met: false }]
+  }
+  const sirv = rows.find((r) => r.id === 'sirv' && r.cannot === undefined)
+  if (sirv !== undefined) {
+    // p99 no worse than sirv's wherever both serve (issue 13).
+    goals.push({
+      goal: `${scenario.title}: p99 ≤ sirv's`,
+      measured: `${fmt.ms(ours.p99)} vs ${fmt.ms(sirv.p99)} ms`,
+      met: mark(ours.p99 <= sirv.p99),
+    })
+  }
+  if ((scenario.id === 'ims' || scenario.id === 'inm') && sirv !== undefined) {
+    const ratio = ours.rps / sirv.rps
+    console.log(`304 ratio (${scenario.id === 'ims' ? 'If-Modified-Since' : 'If-None-Match'}), ours / sirv req/s: ${ratio.toFixed(2)}×`)
+    goals.push({ goal: `${scenario.title}: ≥ 1.2× sirv's req/s`, measured: fmt.ratio(ratio), met: mark(ratio >= 1.2) })
   }
   const peerGoal = scenario.id === '1k' ? 2 : 1
   goals.push({

@@ -43,7 +43,8 @@ const server = http.createServer((req, res) => {
     fs.createReadStream(file, { start, end }).pipe(res)
   })
 })
-server.listen(0, '127.0.0.1', () => {
+// An optional second argument is the port (the cold-start bench polls a port it chose).
+server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
   console.log(JSON.stringify({ port: server.address().port }))
 })
 process.on('SIGTERM', () => server.close(() => process.exit(0)))

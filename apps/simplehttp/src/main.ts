@@ -7,7 +7,6 @@
  * @module
  */
 import { createRequire } from 'node:module'
-import { CGIHTTPRequestHandler } from '@simplehttp/cgi'
 import { optionsFor, run, type HTTP2RequestListener, type HandlerClass, type HandlerSettings } from '@simplehttp/cli'
 import { HTTPServer } from '@simplehttp/server'
 import { LiveReload, SimpleHTTPRequestHandler, serveStatic } from '@simplehttp/static'
@@ -29,9 +28,14 @@ function staticOptions(settings: HandlerSettings): ReturnType<typeof optionsFor<
   return { ...options, liveReload: live }
 }
 
-/** `SimpleHTTPRequestHandler`, or `CGIHTTPRequestHandler` with `--cgi`, configured from the flags. */
-export function handlerFor(settings: HandlerSettings): HandlerClass {
+/**
+ * `SimpleHTTPRequestHandler`, or `CGIHTTPRequestHandler` with `--cgi`, configured from the flags.
+ * The CGI package (and its process-spawning dependencies) is loaded only when `--cgi` asks for it:
+ * start-up time goes to what the first request needs.
+ */
+export async function handlerFor(settings: HandlerSettings): Promise<HandlerClass> {
   if (settings.cgi) {
+    const { CGIHTTPRequestHandler } = await import('@simplehttp/cgi')
     return CGIHTTPRequestHandler.withOptions(staticOptions(settings)).withCGIOptions(optionsFor(settings, 'cgi'))
   }
   return SimpleHTTPRequestHandler.withOptions(staticOptions(settings))

@@ -126,6 +126,14 @@ function positiveInt(text: string): number {
   return n
 }
 
+/** A positive number of seconds (`5`, `0.5`), as milliseconds. */
+function seconds(text: string): number {
+  const trimmed = text.trim()
+  const n = /^\d+(?:\.\d*)?$|^\.\d+$/.test(trimmed) ? Number(trimmed) : NaN
+  if (!(n > 0) || n * 1000 > 2 ** 31 - 1) throw new InvalidValue(`invalid positive number of seconds: ${pyRepr(text)}`)
+  return Math.round(n * 1000)
+}
+
 /** CPython 3.15's `-H` rule (split at the first colon, strip both sides), plus what the handler can send. */
 function header(arg: string): readonly [name: string, value: string] {
   const shown = escapeControls(arg)
@@ -226,6 +234,36 @@ export const OPTIONS = [
     default: undefined,
     parse: positiveInt,
     to: { target: 'server', option: 'workers' },
+  },
+  {
+    kind: 'value',
+    key: 'maxConnections',
+    flags: ['--max-connections'],
+    metavar: 'N',
+    help: 'connections served at once; when full, the least busy one makes room (default: 1024)',
+    default: undefined,
+    parse: positiveInt,
+    to: { target: 'server', option: 'maxConnections' },
+  },
+  {
+    kind: 'value',
+    key: 'maxConnectionsPerAddress',
+    flags: ['--max-connections-per-address'],
+    metavar: 'N',
+    help: 'connections one client address may hold (default: 256)',
+    default: undefined,
+    parse: positiveInt,
+    to: { target: 'server', option: 'maxConnectionsPerAddress' },
+  },
+  {
+    kind: 'value',
+    key: 'firstByteTimeout',
+    flags: ['--first-byte-timeout'],
+    metavar: 'SECONDS',
+    help: 'close a connection that sends nothing, or does not finish its TLS handshake, after this long (default: 5)',
+    default: undefined,
+    parse: seconds,
+    to: { target: 'server', option: 'firstByteTimeout' },
   },
   {
     kind: 'flag',

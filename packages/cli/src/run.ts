@@ -100,7 +100,7 @@ export interface CliDeps {
   /** The server class: `HTTPServer` from `@simplehttp/server`. */
   readonly Server: ServerClass
   /** Returns the handler class for these options (a `SimpleHTTPRequestHandler` or `CGIHTTPRequestHandler` subclass). */
-  readonly handlerFor: (settings: HandlerSettings) => HandlerClass
+  readonly handlerFor: (settings: HandlerSettings) => HandlerClass | Promise<HandlerClass>
   /** The banner, `--help`, `--version` and the keyboard-interrupt line go here. */
   readonly stdout: TextSink
   /** Usage errors, start-up errors and internal errors go here (the access log is the handler's). */
@@ -192,7 +192,7 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
   if (args.single !== undefined) await checkSingle(args.single, directory)
 
   const settings = handlerSettings(args, directory)
-  const Handler = configureHandler(deps.handlerFor(settings), settings)
+  const Handler = configureHandler(await deps.handlerFor(settings), settings)
   const options: Record<string, unknown> = {}
   if (args.tlsCert !== undefined) {
     const tls: { certFile: string; keyFile?: string; password?: string } = { certFile: inDir(args.tlsCert, deps.cwd) }

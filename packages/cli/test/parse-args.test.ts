@@ -14,6 +14,9 @@ const DEFAULTS: ParsedArgs = {
   tlsPasswordFile: undefined,
   headers: [],
   workers: undefined,
+  maxConnections: undefined,
+  maxConnectionsPerAddress: undefined,
+  firstByteTimeout: undefined,
   followSymlinks: false,
   dotfiles: false,
   precompressed: false,
@@ -86,6 +89,9 @@ describe('parseArgs: every flag', () => {
     ['-H value with spaces that starts with a dash', ['-H', '-X-Odd: y'], { headers: [['-X-Odd', 'y']] }],
     ['--workers', ['--workers', '4'], { workers: 4 }],
     ['--workers=', ['--workers=2'], { workers: 2 }],
+    ['--max-connections', ['--max-connections', '64'], { maxConnections: 64 }],
+    ['--max-connections-per-address', ['--max-connections-per-address=8'], { maxConnectionsPerAddress: 8 }],
+    ['--first-byte-timeout in seconds, kept as ms', ['--first-byte-timeout', '2.5'], { firstByteTimeout: 2500 }],
     ['--follow-symlinks', ['--follow-symlinks'], { followSymlinks: true }],
     ['--dotfiles', ['--dotfiles'], { dotfiles: true }],
     ['--precompressed', ['--precompressed'], { precompressed: true }],
@@ -148,6 +154,11 @@ describe('parseArgs: errors, word for word', () => {
     [['--workers', '-2'], "argument --workers: invalid positive int value: '-2'"],
     [['--workers', 'many'], "argument --workers: invalid positive int value: 'many'"],
     [['--workers', '1.5'], "argument --workers: invalid positive int value: '1.5'"],
+    [['--max-connections', '0'], "argument --max-connections: invalid positive int value: '0'"],
+    [['--max-connections-per-address', 'x'], "argument --max-connections-per-address: invalid positive int value: 'x'"],
+    [['--first-byte-timeout', '0'], "argument --first-byte-timeout: invalid positive number of seconds: '0'"],
+    [['--first-byte-timeout', '-1'], "argument --first-byte-timeout: invalid positive number of seconds: '-1'"],
+    [['--first-byte-timeout', 'soon'], "argument --first-byte-timeout: invalid positive number of seconds: 'soon'"],
     [['--cgi=yes'], "argument --cgi: ignored explicit argument 'yes'"],
     [['-qz'], "argument -q/--quiet: ignored explicit argument 'z'"],
     [['--he'], 'ambiguous option: --he could match --help, --header'],
@@ -191,6 +202,9 @@ describe('usage and help', () => {
     '--tls-password-file PATH',
     '-H, --header HEADER',
     '--workers N',
+    '--max-connections N',
+    '--max-connections-per-address N',
+    '--first-byte-timeout SECONDS',
     '--follow-symlinks',
     '--dotfiles',
     '--precompressed',
@@ -214,7 +228,8 @@ describe('usage and help', () => {
     const usage = formatUsage({ prog: 'sh' })
     expect(usage).toBe(
       'usage: sh [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--tls-cert PATH] [--tls-key PATH] ' +
-        '[--tls-password-file PATH] [-H HEADER] [--workers N] [--follow-symlinks] [--dotfiles] ' +
+        '[--tls-password-file PATH] [-H HEADER] [--workers N] [--max-connections N] [--max-connections-per-address N] ' +
+        '[--first-byte-timeout SECONDS] [--follow-symlinks] [--dotfiles] ' +
         '[--precompressed] [--compress] [--watch] [-s [FILE]] [-o [PATH]] [--qr] [--tls-self-signed] [--http2] ' +
         '[--cors] [-q] [--version] [port]\n',
     )

@@ -153,7 +153,7 @@ export class HTTPServer {
     const count = (n: number): boolean => Number.isInteger(n) && n >= 0
     const count1 = (n: number): boolean => Number.isInteger(n) && n >= 1
     this.workers = numberOption(options.workers, 0, 'workers', count, 'an integer >= 0')
-    this.backlog = numberOption(options.backlog, 511, 'backlog', count, 'an integer >= 0')
+    this.backlog = numberOption(options.backlog, 4096, 'backlog', count, 'an integer >= 0')
     if (options.tls != null) checkTLSOptions(options.tls)
     this.#selfSigned = selfSignedFor(options.tls, this.workers)
     this.#tls = this.#selfSigned == null ? options.tls : { cert: this.#selfSigned.cert, key: this.#selfSigned.key }
@@ -568,9 +568,17 @@ function peerKey(socket: Socket): string {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const pad2 = (n: number): string => String(n).padStart(2, '0')
 
-/** Local time as `25/Nov/2026 11:23:53` (CPython's `log_date_time_string`). */
+let loggedSecond = -1
+let loggedDate = ''
+
+/** Local time as `25/Nov/2026 11:23:53` (CPython's `log_date_time_string`), formatted once a second. */
 function logDateTime(date: Date): string {
-  return `${pad2(date.getDate())}/${MONTHS[date.getMonth()] ?? ''}/${date.getFullYear()} ${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`
+  const second = Math.floor(date.getTime() / 1000)
+  if (second !== loggedSecond) {
+    loggedSecond = second
+    loggedDate = `${pad2(date.getDate())}/${MONTHS[date.getMonth()] ?? ''}/${date.getFullYear()} ${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`
+  }
+  return loggedDate
 }
 
 function listenOn(server: Server, options: ListenOptions): Promise<void> {

@@ -168,7 +168,7 @@ export interface HTTPServerOptions {
   readonly writeTimeout?: number | undefined
   /** ms `shutdown()` waits for requests in flight before it destroys their connections. Default `5000`. */
   readonly gracePeriod?: number | undefined
-  /** The listen queue length (CPython's `request_queue_size`, which is 5). Default `511`, Node's. */
+  /** The listen queue length (CPython's `request_queue_size`, which is 5). Default `4096` (the kernel caps it at somaxconn), so a burst of connections does not drop a newcomer's SYN. */
   readonly backlog?: number | undefined
   /**
    * Called when a handler throws or rejects, after its socket is destroyed (CPython's

@@ -17,6 +17,20 @@ const IDLE = 0
 const SILENT = 1
 const SLOW_HEAD = 2
 
+/**
+ * A flood makes room once per accepted connection. Ranking the whole table each time would make
+ * every accept cost O(table), and the kernel's accept queue — where a well-behaved newcomer waits
+ * behind the flood — drains that much slower. So the ranking is kept for this long (and this
+ * many victims), each victim re-checked when its turn comes.
+ */
+const RANKING_TTL_MS = 250
+const RANKING_SIZE = 512
+
+interface Victim {
+  entry: TableEntry
+  reason: string
+}
+
 /** One accepted TCP connection. */
 export interface TableEntry {
   readonly socket: Socket
@@ -43,6 +57,10 @@ export class ConnectionTable {
   readonly #perAddress: number
   readonly #entries = new Map<Socket, TableEntry>()
   readonly #byAddress = new Map<string, Set<TableEntry>>()
+  /** The least busy connections, best victim first, as ranked at `#rankedAt`. */
+  #ranking: TableEntry[] = []
+  #next = 0
+  #rankedAt = -Infinity
 
   constructor(max: number, perAddress: number) {
     this.#max = max
@@ -72,7 +90,7 @@ export class ConnectionTable {
       return { admitted: true, evicted: victim }
     }
     if (this.#entries.size >= this.#max) {
-      const victim = pickVictim(this.#entries.values(), now)
+      const victim = this.#rankedVictim(now)
       if (victim == null) return { admitted: false, reason: `all ${this.#entries.size} connections are busy` }
       return { admitted: true, evicted: victim }
     }
@@ -102,6 +120,45 @@ export class ConnectionTable {
   get(socket: Socket): TableEntry | undefined {
     return this.#entries.get(socket)
   }
+
+  /** The table's best victim, from a ranking at most RANKING_TTL_MS old. */
+  #rankedVictim(now: number): Victim | undefined {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt === 1 || now - this.#rankedAt > RANKING_TTL_MS || this.#next >= this.#ranking.length) {
+        if (attempt === 1 && this.#rankedAt === now) return undefined
+        this.#ranking = rank(this.#entries.values(), now)
+        this.#next = 0
+        this.#rankedAt = now
+      }
+      while (this.#next < this.#ranking.length) {
+        const entry = this.#ranking[this.#next++] as TableEntry
+        if (entry.socket.destroyed || !this.#entries.has(entry.socket)) continue
+        const [rankNow, since] = standing(entry, now)
+        if (rankNow === Infinity) continue
+        return { entry, reason: describe(entry, rankNow, since, now) }
+      }
+    }
+    return undefined
+  }
+}
+
+/** Every evictable entry, best victim first (at most RANKING_SIZE of them). */
+function rank(entries: Iterable<TableEntry>, now: number): TableEntry[] {
+  const ranked: { entry: TableEntry; rank: number; since: number }[] = []
+  for (const entry of entries) {
+    if (entry.socket.destroyed) continue
+    const [rankNow, since] = standing(entry, now)
+    if (rankNow !== Infinity) ranked.push({ entry, rank: rankNow, since })
+  }
+  ranked.sort((a, b) => a.rank - b.rank || a.since - b.since)
+  return ranked.slice(0, RANKING_SIZE).map((r) => r.entry)
+}
+
+function describe(entry: TableEntry, rankNow: number, since: number, now: number): string {
+  const seconds = ((now - since) / 1000).toFixed(1)
+  if (rankNow === IDLE) return `idle keep-alive for ${seconds} s`
+  if (rankNow === SILENT) return entry.secured ? `nothing received in ${seconds} s` : `TLS handshake unfinished after ${seconds} s`
+  return `request head unfinished after ${seconds} s`
 }
 
 /**
@@ -109,10 +166,7 @@ export class ConnectionTable {
  * have sent nothing (or not finished a TLS handshake), oldest first, then the one that has been
  * slowest to send a complete head. Connections serving a request are never picked.
  */
-function pickVictim(
-  entries: Iterable<TableEntry>,
-  now: number,
-): { entry: TableEntry; reason: string } | undefined {
+function pickVictim(entries: Iterable<TableEntry>, now: number): Victim | undefined {
   let best: TableEntry | undefined
   let bestRank = Infinity
   let bestSince = Infinity
@@ -127,16 +181,7 @@ function pickVictim(
     }
   }
   if (best == null) return undefined
-  const seconds = ((now - bestSince) / 1000).toFixed(1)
-  const reason =
-    bestRank === IDLE
-      ? `idle keep-alive for ${seconds} s`
-      : bestRank === SILENT
-        ? best.secured
-          ? `nothing received in ${seconds} s`
-          : `TLS handshake unfinished after ${seconds} s`
-        : `request head unfinished after ${seconds} s`
-  return { entry: best, reason }
+  return { entry: best, reason: describe(best, bestRank, bestSince, now) }
 }
 
 /** `[rank, since]` of one connection (rank Infinity: busy, never evicted). */

@@ -31,8 +31,15 @@ export interface BodySource {
 
 type Piece = Buffer | FileSpan | BodySource
 
-/** Bytes read from a file per chunk while streaming (and the most one response holds at once, twice). */
+/** Bytes read from a file per chunk while streaming to a client that keeps up (and the most one response holds at once, twice). */
 const CHUNK_SIZE = 256 * 1024
+/** The first chunk of a response: enough for most clients at once, small enough to leave with a slow one. */
+const FIRST_CHUNK_SIZE = 64 * 1024
+/**
+ * The chunk size once the socket could not take a chunk at once (a slow reader): what a
+ * response holds beyond the kernel's socket buffer is then this much, not a 256 KiB chunk.
+ */
+const SLOW_CHUNK_SIZE = 16 * 1024
 
 /**
  * Says whether every byte written so far has been handed to the kernel, so the writer holds no
@@ -169,6 +176,8 @@ export class ResponseBody {
     const file = this.#file
     if (file === undefined) throw new Error('ResponseBody: read after close()')
     const reuse = flushed !== undefined
+    // Chunks grow while the socket takes each one at once, and shrink when it does not.
+    let chunkSize = flushed === undefined ? CHUNK_SIZE : FIRST_CHUNK_SIZE
     let position = span.offset
     const end = span.offset + span.length
     let ahead: Promise<Buffer> | undefined
@@ -179,18 +188,21 @@ export class ResponseBody {
           chunk = await ahead
           ahead = undefined
         } else {
-          const length = Math.min(CHUNK_SIZE, end - position)
-          const buffer = chunkBuffer(length, reuse)
+          const length = Math.min(chunkSize, end - position)
+          const buffer = chunkBuffer(length, reuse && chunkSize === CHUNK_SIZE)
           const read = file.read(buffer, length, position)
           chunk = this.#checked(buffer, length, position, typeof read === 'number' ? read : await read)
         }
         position += chunk.length
         if (position < end && !file.readsFast) {
-          ahead = this.#readAhead(file, position, Math.min(CHUNK_SIZE, end - position), reuse)
+          ahead = this.#readAhead(file, position, Math.min(chunkSize, end - position), reuse && chunkSize === CHUNK_SIZE)
         }
         const wait = out.write(chunk)
+        if (flushed !== undefined) chunkSize = flushed() ? Math.min(CHUNK_SIZE, chunkSize * 2) : SLOW_CHUNK_SIZE
         if (wait !== undefined) await wait
-        if (reuse && spare.length < SPARE_LIMIT && flushed()) spare.push(chunk.buffer as ArrayBuffer)
+        if (reuse && chunk.buffer.byteLength === CHUNK_SIZE && spare.length < SPARE_LIMIT && flushed()) {
+          spare.push(chunk.buffer as ArrayBuffer)
+        }
       }
     } catch (error) {
       // A read already started must not turn into an unhandled rejection.

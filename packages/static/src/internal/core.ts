@@ -135,6 +135,32 @@ interface CachedListing {
 }
 
 const STAT_OPTIONS = { throwIfNoEntry: false } as const
+
+/**
+ * `stat` results of this turn of the event loop, by path (`null`: no such file). Requests that
+ * arrive together (50 connections' worth of a busy moment, pipelined ones) share one `stat` per
+ * file; the map is emptied before the loop turns again (setImmediate), so a result is never
+ * older than the batch of requests it answers, and every batch still checks the file.
+ */
+const statsThisTurn = new Map<string, Stats | null>()
+let clearScheduled = false
+const clearStatsThisTurn = (): void => {
+  statsThisTurn.clear()
+  clearScheduled = false
+}
+
+function statThisTurn(fsPath: string): Stats | undefined {
+  const known = statsThisTurn.get(fsPath)
+  if (known !== undefined) return known ?? undefined
+  const stats = statSync(fsPath, STAT_OPTIONS)
+  if (statsThisTurn.size < 1024) statsThisTurn.set(fsPath, stats ?? null)
+  if (!clearScheduled) {
+    clearScheduled = true
+    setImmediate(clearStatsThisTurn)
+  }
+  return stats
+}
+
 const RETRY: unique symbol = Symbol('retry')
 const MAX_ATTEMPTS = 3
 const PATH_CACHE_LIMIT = 4096
@@ -594,7 +620,7 @@ export class StaticCore {
       // Synchronous on purpose: one stat of a local file takes microseconds, far less than a
       // thread-pool round trip. (Reads run on the event loop only while they prove as fast:
       // see OpenFile.read.)
-      stats = statSync(fsPath, STAT_OPTIONS)
+      stats = statThisTurn(fsPath)
     } catch {
       stats = undefined
     }

@@ -2,7 +2,7 @@
  * `guess_type` and `extensions_map`: CPython's lookup order on top of the `mime-types` database.
  * @module
  */
-import mimeTypes from 'mime-types'
+import { createRequire } from 'node:module'
 
 /**
  * CPython's `SimpleHTTPRequestHandler.extensions_map` (3.9+): only the overrides; everything else
@@ -27,7 +27,43 @@ const PYTHON_TYPES = new Map([
   ['xml', 'text/xml'],
 ])
 
-const DATABASE = mimeTypes.types as Readonly<Record<string, string | undefined>>
+/**
+ * The extensions a site is mostly made of, with `mime-types`' answer for each (a test checks they
+ * agree): the first requests need no MIME database. The database (mime-db, a 200 KB JSON file
+ * parsed at load) is read the first time another extension is asked for — not at start-up.
+ */
+const COMMON_TYPES = new Map([
+  ['html', 'text/html'],
+  ['htm', 'text/html'],
+  ['css', 'text/css'],
+  ['js', 'text/javascript'],
+  ['mjs', 'text/javascript'],
+  ['json', 'application/json'],
+  ['txt', 'text/plain'],
+  ['png', 'image/png'],
+  ['jpg', 'image/jpeg'],
+  ['jpeg', 'image/jpeg'],
+  ['gif', 'image/gif'],
+  ['svg', 'image/svg+xml'],
+  ['webp', 'image/webp'],
+  ['ico', 'image/vnd.microsoft.icon'],
+  ['woff2', 'font/woff2'],
+  ['wasm', 'application/wasm'],
+  ['pdf', 'application/pdf'],
+  ['md', 'text/markdown'],
+  ['map', 'application/json'],
+])
+
+let database: Readonly<Record<string, string | undefined>> | undefined
+
+/** `mime-types`' extension table, loaded on first use. */
+export function mimeDatabase(): Readonly<Record<string, string | undefined>> {
+  if (database === undefined) {
+    const mimeTypes = createRequire(import.meta.url)('mime-types') as { types: Record<string, string | undefined> }
+    database = mimeTypes.types
+  }
+  return database
+}
 
 /**
  * `posixpath.splitext(p)[1]`: the last `.suffix` of the last path component, ignoring leading
@@ -56,5 +92,5 @@ export function guessType(p: string, extensionsMap: Readonly<Record<string, stri
   if (Object.hasOwn(extensionsMap, lower)) return extensionsMap[lower] as string
   if (lower === '') return 'application/octet-stream'
   const bare = lower.slice(1)
-  return PYTHON_TYPES.get(bare) ?? DATABASE[bare] ?? 'application/octet-stream'
+  return PYTHON_TYPES.get(bare) ?? COMMON_TYPES.get(bare) ?? mimeDatabase()[bare] ?? 'application/octet-stream'
 }
