@@ -4,7 +4,7 @@
  * @module
  */
 import type { HeaderList } from '@simplehttp/parser'
-import { fromWire } from './internal/target.js'
+import { fromWire } from '@simplehttp/static'
 
 /** What the environment is built from. */
 export interface CGIRequestInfo {
@@ -79,14 +79,14 @@ export function buildCGIEnvironment(info: CGIRequestInfo): Record<string, string
     const lower = name.toLowerCase()
     if (NOT_PASSED.has(lower) || !PLAIN_NAME.test(name) || UNSAFE_VALUE.test(value)) continue
     const key = `HTTP_${name.toUpperCase().replaceAll('-', '_')}`
-    const text = fromWire(value)
+    const text = fromWire(value) ?? value
     env[key] = key in env ? `${env[key] as string}, ${text}` : text
   }
 
   const headers = info.headers
   // Header values are read as Latin-1; a script gets UTF-8 text as the UTF-8 it was sent as.
   const safe = (value: string | undefined): string | undefined =>
-    value === undefined || UNSAFE_VALUE.test(value) ? undefined : fromWire(value)
+    value === undefined || UNSAFE_VALUE.test(value) ? undefined : (fromWire(value) ?? value)
   // CPython's `headers.get(name)`: the first field of that name.
   const first = (name: string): string | undefined => safe(headers.getAll(name)[0])
 

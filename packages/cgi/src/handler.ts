@@ -2,20 +2,15 @@
  * `CGIHTTPRequestHandler`: CPython's CGI handler (RFC 3875), streaming both ways, bounded.
  * @module
  */
-import type { ChildProcess } from 'node:child_process'
 import { constants as fsConstants } from 'node:fs'
-import { access, open, realpath, stat } from 'node:fs/promises'
-import { constants as osConstants } from 'node:os'
-import path from 'node:path'
+import { access, stat } from 'node:fs/promises'
 import { pyRepr } from '@simplehttp/parser'
-import { SimpleHTTPRequestHandler } from '@simplehttp/static'
-import crossSpawn from 'cross-spawn'
+import { isInside, Resolver, resolveTarget, resolveUrlPath, SimpleHTTPRequestHandler, splitTarget } from '@simplehttp/static'
 import { buildCGIEnvironment } from './environment.js'
 import { CGIError } from './errors.js'
+import { NOBODY, runnable, runScript } from './internal/script-process.js'
 import { Semaphore } from './internal/semaphore.js'
-import { originForm, queryOf, quotePath } from './internal/target.js'
-import { readScriptHead } from './script-output.js'
-import { urlCollapsePath } from './url-collapse.js'
+import { quotePath } from './internal/target.js'
 
 /** Settings of the CGI handler; set them in a subclass or with `withCGIOptions`. */
 export interface CGIOptions {
@@ -31,26 +26,6 @@ export interface CGIOptions {
   readonly maxScriptHeaderSize?: number
 }
 
-/** CPython's `nobody_uid()` fallback, and the usual uid and gid of `nobody`/`nogroup`. */
-const NOBODY = 65534
-
-/**
- * Script header fields about the connection rather than the answer (RFC 9110 §7.6.1). The
- * handler frames the response itself: a script's `Transfer-Encoding: chunked` over a body that
- * is not chunked would desynchronise a kept-alive connection.
- */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
-
-/**
- * Scripts run by an interpreter rather than by their `#!` line. CPython runs `.py` with its
- * own interpreter; we use `python3` (unbuffered, as CPython's `-u`), and Node for JavaScript.
- */
-const INTERPRETERS: Readonly<Record<string, readonly [string, ...string[]]>> = {
-  '.py': ['python3', '-u'],
-  '.js': [process.execPath],
-  '.mjs': [process.execPath],
-}
-
 /** Scripts running per server: one semaphore per server object. */
 const slotsByServer = new WeakMap<object, Semaphore>()
 
@@ -62,17 +37,6 @@ interface ScriptTarget {
   readonly pathInfo: string
   /** `QUERY_STRING`, as sent. */
   readonly query: string
-}
-
-/** What happened while a script ran. */
-interface ScriptRun {
-  timedOut: boolean
-  /** The client went away (or its body could not be read): the script was killed for it. */
-  abandoned: boolean
-  /** The first error from feeding the body or relaying the output; rethrown to the handler. */
-  failure: Error | undefined
-  /** Set when the script could not be started. */
-  spawnError: Error | undefined
 }
 
 /**
@@ -102,6 +66,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   maxScriptHeaderSize = 65536
   /** `[directory, rest]` found by `isCGI` (CPython's `cgi_info`); `rest` keeps the query. */
   cgiInfo: [dir: string, rest: string] | undefined
+  #pathResolver: Resolver | undefined
 
   /**
    * A subclass with these settings: the counterpart of `functools.partial`, next to the
@@ -142,19 +107,27 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   }
 
   /**
-   * Whether `path` names something under a CGI directory, after CPython's URL collapsing
-   * (`/cgi-bin/../cgi-bin/x`, `/cgi-bin%2Fx`). Sets `cgiInfo` (CPython's `is_cgi`).
+   * Whether `path` names something under a CGI directory, on the path the resolver gives the
+   * static handler too (decoded once, `.` and `..` resolved: `/cgi-bin/../cgi-bin/x`,
+   * `/cgi-bin%2Fx`), so the two can never disagree about what a target is. Sets `cgiInfo`
+   * (CPython's `is_cgi`). A target the resolver refuses is not a CGI request: the static
+   * handler answers it (400 or 404).
    */
   isCGI(): boolean {
-    const collapsed = urlCollapsePath(originForm(this.path))
-    // CPython raises on more `..` than segments; the static handler answers such paths (404).
-    if (collapsed === undefined) return false
+    // CPython's is_cgi takes `cgi-bin/x` as `/cgi-bin/x` (bpo-2254); on the wire the parser
+    // refuses such targets before they get here.
+    const target = this.path.startsWith('/') || this.path.includes('://') ? this.path : `/${this.path}`
+    // Dotfiles are judged by #findScript, with the same rule, so that the answer names the script.
+    const resolved = resolveTarget(this.directory, target, { dotfiles: true })
+    if (!resolved.ok) return false
+    const collapsed = resolved.path
     let sep = collapsed.indexOf('/', 1)
     while (sep > 0 && !this.cgiDirectories.includes(collapsed.slice(0, sep))) {
       sep = collapsed.indexOf('/', sep + 1)
     }
     if (sep <= 0) return false
-    this.cgiInfo = [collapsed.slice(0, sep), collapsed.slice(sep + 1)]
+    const query = resolved.query === undefined || resolved.query === '' ? '' : `?${resolved.query}`
+    this.cgiInfo = [collapsed.slice(0, sep), collapsed.slice(sep + 1) + query]
     return true
   }
 
@@ -217,7 +190,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     let [dir, rest] = info
     // The query is taken from the target as sent: a `%3F` decoded into the path is part of a
     // name, never the start of the query (CPython splits the decoded path at it).
-    const query = queryOf(originForm(this.path))
+    const query = splitTarget(this.path).query ?? ''
     if (query !== '' && rest.endsWith(`?${query}`)) rest = rest.slice(0, rest.length - query.length - 1)
     const whole = `${dir}/${rest}`
     // Nested script directories (bpo-21323): walk down while the next segment is a directory.
@@ -255,18 +228,11 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   /** The script's real path; `undefined` when missing, hidden or outside the root. */
   async #findScript(scriptName: string): Promise<string | undefined> {
-    const inside = scriptName.slice((this.cgiInfo?.[0] ?? '').length)
-    // Dotfiles stay hidden as the static handler hides them (`/cgi-bin/.env`).
-    if (!this.dotfiles && inside.split('/').some((s) => s.startsWith('.'))) return undefined
-    let real: string
-    try {
-      real = await realpath(this.#fsPath(scriptName))
-    } catch {
-      return undefined
-    }
+    // The resolver's rules again (`cgiInfo` may have been set by a subclass): no dotfiles
+    // (`/cgi-bin/.env`) unless allowed, nothing that climbs out.
+    if (!resolveUrlPath(quotePath(scriptName), { dotfiles: this.dotfiles }).ok) return undefined
     // A symlink out of the served tree: as if it were not there (never run, never shown).
-    if (!this.followSymlinks && !isInside(await realpath(this.directory), real)) return undefined
-    return real
+    return this.#resolver().realPathInside(this.#fsPath(scriptName))
   }
 
   /**
@@ -275,22 +241,14 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    * script's source. CPython serves it.
    */
   async #reachesScriptDirectory(): Promise<boolean> {
-    const target = originForm(this.path)
-    const mark = target.indexOf('?')
-    const urlPath = mark === -1 ? target : target.slice(0, mark)
-    let real: string
-    try {
-      real = await realpath(this.translatePath(urlPath))
-    } catch {
-      return false
-    }
+    const urlPath = splitTarget(this.path).path
+    const resolver = this.#resolver()
+    // Outside the root, the static handler refuses it anyway.
+    const real = await resolver.realPathInside(this.translatePath(urlPath))
+    if (real === undefined) return false
     for (const dir of this.cgiDirectories) {
-      let realDir: string
-      try {
-        realDir = await realpath(this.#fsPath(dir))
-      } catch {
-        continue
-      }
+      const realDir = await resolver.realPathInside(this.#fsPath(dir))
+      if (realDir === undefined) continue
       // The directory itself without a trailing slash only gets the static handler's 301.
       if (isInside(realDir, real) && (real !== realDir || urlPath.endsWith('/'))) return true
     }
@@ -300,6 +258,12 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   /** A decoded URL path on disk, through `translatePath`, decoded by it exactly once. */
   #fsPath(decodedPath: string): string {
     return this.translatePath(quotePath(decodedPath))
+  }
+
+  /** The path rules for this handler's root and settings (shared with the static handler). */
+  #resolver(): Resolver {
+    this.#pathResolver ??= new Resolver(this.directory, { dotfiles: this.dotfiles, followSymlinks: this.followSymlinks })
+    return this.#pathResolver
   }
 
   #slots(): Semaphore {
@@ -338,184 +302,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     // entry, never shell text: no shell is involved anywhere.
     const decodedQuery = target.query.replaceAll('+', ' ')
     const args = decodedQuery === '' || decodedQuery.includes('=') ? [] : [decodedQuery]
-
-    let child: ChildProcess
-    try {
-      child = this.#spawn(scriptFile, args, env)
-    } catch (error) {
-      // E2BIG, EPERM and the like are thrown by spawn (only ENOENT, EACCES, … come as events).
-      release()
-      this.logError('CGI script could not be started: %s', (error as Error).message)
-      this.sendError(500, 'CGI script could not be started')
-      return
-    }
-
-    const run: ScriptRun = { timedOut: false, abandoned: false, failure: undefined, spawnError: undefined }
-    let finished = false
-    // Never after `finish`: the group's id could by then belong to someone else.
-    const kill = (): void => {
-      if (!finished) killGroup(child)
-    }
-    const timer = setTimeout(() => {
-      run.timedOut = true
-      kill()
-    }, this.scriptTimeout)
-    const abandon = (): void => {
-      run.abandoned = true
-      kill()
-    }
-    // The exit is awaited apart from the response: a script that closes its output and lingers
-    // does not hold the response back, but keeps its slot and its timer until it is gone.
-    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-      if (finished) return
-      // Background processes it left behind share its process group: they end with it.
-      kill()
-      finished = true
-      clearTimeout(timer)
-      this.connection.off('close', abandon)
-      release()
-      this.#logExit(code, signal, run)
-    }
-    this.connection.once('close', abandon)
-    this.#logStderr(child)
-    child.once('exit', finish)
-    child.once('error', (error) => {
-      run.spawnError = error
-      // Spawning failed (ENOENT, EACCES): there will be no 'exit'.
-      if (child.pid === undefined) finish(null, null)
-    })
-
-    const fail = (error: unknown): void => {
-      run.failure ??= error instanceof Error ? error : new Error(String(error))
-      if (this.connection.destroyed) run.abandoned = true
-      kill()
-    }
-    await Promise.all([this.#feedStdin(child).catch(fail), this.#relayOutput(child, run, kill).catch(fail)])
-    // The response is complete: the connection closing from now on is the normal end of it, not
-    // a client that gave up (a script still exiting must not be killed for it).
-    this.connection.off('close', abandon)
-    if (run.failure !== undefined) throw run.failure
-  }
-
-  #spawn(scriptFile: string, args: string[], env: Record<string, string>): ChildProcess {
-    const interpreter = INTERPRETERS[path.extname(scriptFile).toLowerCase()]
-    const [command, argv] =
-      interpreter === undefined ? [scriptFile, args] : [interpreter[0], [...interpreter.slice(1), scriptFile, ...args]]
-    return crossSpawn(command, argv, {
-      cwd: path.dirname(scriptFile),
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group, so a timeout or a vanished client kills what it started too.
-      detached: process.platform !== 'win32',
-      windowsHide: true,
-      // CPython setuid()s to nobody when it can; so do we, when running as root.
-      ...(runsAsNobody() ? { uid: NOBODY, gid: NOBODY } : {}),
-    })
-  }
-
-  /** Exactly the request body (Content-Length bytes, already de-framed) to the script's stdin. */
-  async #feedStdin(child: ChildProcess): Promise<void> {
-    const stdin = child.stdin
-    if (stdin == null) return
-    stdin.on('error', () => undefined) // the script may exit without reading its input (EPIPE)
-    try {
-      for await (const chunk of this.rfile) {
-        if (stdin.destroyed) break
-        if (!stdin.write(chunk)) await waitDrain(stdin)
-      }
-    } finally {
-      stdin.end()
-    }
-  }
-
-  /** The script's header block → status line and headers; then its body, with back-pressure. */
-  async #relayOutput(child: ChildProcess, run: ScriptRun, kill: () => void): Promise<void> {
-    const stdout = child.stdout
-    if (stdout == null) return
-    const chunks = stdout[Symbol.asyncIterator]() as AsyncIterator<Buffer>
-    const head = await readScriptHead(chunks, this.maxScriptHeaderSize)
-    // The body could not be read: the handler answers that (408), or the client is gone.
-    if (run.failure !== undefined) return
-    if (typeof head === 'string') {
-      // Nothing of it can be sent; do not let it block on a full pipe until the timeout.
-      kill()
-      if (run.timedOut) this.sendError(504, 'CGI script timed out')
-      else if (run.spawnError !== undefined) {
-        this.logError('CGI script could not be started: %s', run.spawnError.message)
-        this.sendError(500, 'CGI script could not be started')
-      } else if (head === 'no-header-block') this.sendError(502, 'CGI script sent no headers')
-      else this.sendError(502, 'CGI script sent malformed headers')
-      return
-    }
-
-    const location = head.headers.find(([name]) => name.toLowerCase() === 'location')
-    // RFC 3875 §6.3.3: a Location without a Status is a redirect. Unlike CPython, which sends
-    // `200 Script output follows` before the script has said anything.
-    const status = head.status ?? (location === undefined ? 200 : 302)
-    const reason = head.status === undefined && location === undefined ? 'Script output follows' : head.reason
-    this.sendResponse(status, reason)
-    let declaredLength: number | undefined
-    for (const [name, value] of head.headers) {
-      const lower = name.toLowerCase()
-      if (HOP_BY_HOP.has(lower)) continue
-      if (lower === 'content-length') {
-        // One valid length or none: two would let the client pick (response splitting).
-        if (declaredLength !== undefined || !/^[0-9]{1,15}$/.test(value)) continue
-        declaredLength = Number(value)
-      }
-      this.sendHeader(name, value)
-    }
-    this.endHeaders()
-
-    const sendBody = this.command !== 'HEAD' && status !== 204 && status !== 304
-    let sent = 0
-    const forward = async (chunk: Buffer): Promise<void> => {
-      const room = declaredLength === undefined ? chunk.length : Math.min(chunk.length, declaredLength - sent)
-      if (!sendBody || room <= 0 || run.failure !== undefined) return // read on, so the script never blocks
-      sent += room
-      await this.wfile.write(room === chunk.length ? chunk : chunk.subarray(0, room))
-    }
-    await forward(head.rest)
-    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
-      await forward(next.value)
-    }
-    this.wfile.flush()
-    if (run.timedOut && sendBody && (declaredLength === undefined || sent < declaredLength)) {
-      // Killed mid-body: the only honest end of a response that cannot be completed is a cut.
-      this.closeConnection = true
-      this.connection.resetAndDestroy()
-    } else if (declaredLength !== undefined && sendBody && sent !== declaredLength) {
-      // A length the script got wrong can only be fixed by closing.
-      this.closeConnection = true
-    }
-  }
-
-  /** The script's stderr goes to the server log, line by line (CPython logs it too). */
-  #logStderr(child: ChildProcess): void {
-    const stderr = child.stderr
-    if (stderr == null) return
-    let partial = ''
-    stderr.on('error', () => undefined) // a broken pipe is no reason to take the server down
-    stderr.setEncoding('utf8')
-    stderr.on('data', (text: string) => {
-      const lines = (partial + text).split('\n')
-      partial = lines.pop() ?? ''
-      // One endless line must not grow without bound.
-      if (partial.length > 8192) lines.push(partial.slice(0, 8192))
-      if (partial.length > 8192) partial = ''
-      for (const line of lines) if (line !== '') this.logError('%s', line)
-    })
-    stderr.on('end', () => {
-      if (partial !== '') this.logError('%s', partial)
-    })
-  }
-
-  #logExit(code: number | null, signal: NodeJS.Signals | null, run: ScriptRun): void {
-    if (run.timedOut) this.logError('CGI script timed out after %d ms and was killed', this.scriptTimeout)
-    else if (run.abandoned) this.logError('CGI script killed: the client went away')
-    // CPython's wording, and its negative number for a signal (os.waitstatus_to_exitcode).
-    else if (signal != null) this.logError('CGI script exit code %d', -osConstants.signals[signal])
-    else if (code != null && code !== 0) this.logError('CGI script exit code %d', code)
+    const limits = { scriptTimeout: this.scriptTimeout, maxScriptHeaderSize: this.maxScriptHeaderSize }
+    await runScript(this, { file: scriptFile, args, env, asNobody: runsAsNobody() }, limits, release)
   }
 }
 
@@ -558,39 +346,8 @@ function invalid(what: string, expected: string, got: unknown): CGIError {
   return new CGIError('SH_ERR_CGI_INVALID_OPTION', `invalid option ${what}.\nExpected ${expected}, but got: ${shown}`)
 }
 
-/**
- * Whether exec(2) runs the file itself: a `#!` line or a native executable (ELF, Mach-O), or a
- * file we hand to an interpreter. For anything else execvp (and libuv) fall back to `/bin/sh`,
- * which would run any executable text file as shell commands; CPython's execve refuses it.
- */
-async function runnable(file: string): Promise<boolean> {
-  if (process.platform === 'win32' || INTERPRETERS[path.extname(file).toLowerCase()] !== undefined) return true
-  let handle
-  try {
-    handle = await open(file, 'r')
-  } catch {
-    return false // unreadable: what would run it cannot be told
-  }
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0)
-    const magic = buffer.subarray(0, bytesRead)
-    return (
-      magic.subarray(0, 2).toString('latin1') === '#!' ||
-      magic.equals(Buffer.from('\x7fELF', 'latin1')) ||
-      [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(bytesRead === 4 ? magic.readUInt32BE(0) : 0)
-    )
-  } finally {
-    await handle.close()
-  }
-}
-
 function runsAsNobody(): boolean {
   return process.getuid?.() === 0
-}
-
-function isInside(root: string, target: string): boolean {
-  const rel = path.relative(root, target)
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))
 }
 
 async function isDirectory(file: string): Promise<boolean> {
@@ -601,28 +358,3 @@ async function isDirectory(file: string): Promise<boolean> {
   }
 }
 
-/** SIGKILL the script's process group: the script and everything it started. */
-function killGroup(child: ChildProcess): void {
-  const pid = child.pid
-  if (pid === undefined) return
-  try {
-    if (process.platform === 'win32') child.kill('SIGKILL')
-    else process.kill(-pid, 'SIGKILL')
-  } catch {
-    // ESRCH: the group is gone already.
-  }
-}
-
-function waitDrain(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done)
-      stream.off('close', done)
-      stream.off('error', done)
-      resolve()
-    }
-    stream.on('drain', done)
-    stream.on('close', done)
-    stream.on('error', done)
-  })
-}

@@ -15,6 +15,19 @@ export type { NextFunction, StaticMiddleware } from './serve-static.js'
 export { LiveReload, serveLiveReload } from './live-reload.js'
 export type { ChangeEvent, LiveReloadClient, LiveReloadOptions } from './live-reload.js'
 
+// The resolver: request-target → decoded path → file-system path → inside the root?
+export { fromWire, isInside, isReservedName, resolveTarget, resolveUrlPath, Resolver, splitTarget } from './resolver.js'
+export type {
+  ReadTarget,
+  ResolvedTarget,
+  ResolveOptions,
+  ResolveRefusal,
+  ResolverOptions,
+  TargetParts,
+  TargetRefusal,
+  WriteTarget,
+} from './resolver.js'
+
 // Options
 export { INDEX_PAGES } from './options.js'
 export type { CompressOptions, HandlerOptions, HeaderPair, StaticOptions } from './options.js'

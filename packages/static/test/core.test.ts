@@ -1,69 +1,20 @@
 /**
- * The core's pure pieces, as tables: path checks, ranges, preconditions, content-coding, dates,
+ * The core's pure pieces, as tables (the path rules are in resolver.test.ts): ranges, preconditions, content-coding, dates,
  * MIME types, quoting — and, where Python is installed, the same inputs through CPython itself.
  */
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { chooseEncoding, evaluatePreconditions, ifRangeMatches, matchesETag } from '../src/internal/conditional.js'
-import { isInside } from '../src/internal/core.js'
 import { parseHTTPDate } from '../src/internal/http-date.js'
 import { extensionOf, guessType } from '../src/internal/mime.js'
 import { parseRange } from '../src/internal/range.js'
-import { checkUrlPath, quote, redirectLocation, splitTarget, translatePath, unquote } from '../src/internal/url-path.js'
+import { quote, redirectLocation, translatePath, unquote } from '../src/internal/url-path.js'
+import { splitTarget } from '../src/resolver.js'
 
 const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] })
 
-describe('checkUrlPath (send’s order: decode once, NUL, normalize, traversal, separators, dotfiles)', () => {
-  const cases: [string, ReturnType<typeof checkUrlPath>][] = [
-    ['/', { ok: true, segments: [], trailingSlash: true }],
-    ['/a/b.txt', { ok: true, segments: ['a', 'b.txt'], trailingSlash: false }],
-    ['/a//./b/', { ok: true, segments: ['a', 'b'], trailingSlash: true }],
-    ['/a/../b', { ok: true, segments: ['b'], trailingSlash: false }],
-    ['/a%2fb', { ok: true, segments: ['a', 'b'], trailingSlash: false }],
-    ['/a%2F', { ok: true, segments: ['a'], trailingSlash: false }],
-    ['/%252e%252e', { ok: true, segments: ['%2e%2e'], trailingSlash: false }],
-    ['/.well-known/x', { ok: true, segments: ['.well-known', 'x'], trailingSlash: false }],
-    ['/.git/../x', { ok: true, segments: ['x'], trailingSlash: false }],
-    ['/f%C3%BCnke', { ok: true, segments: ['fünke'], trailingSlash: false }],
-    ['/..', { ok: false, status: 404, reason: 'traversal' }],
-    ['/a/../../b', { ok: false, status: 404, reason: 'traversal' }],
-    ['/%2e%2e/x', { ok: false, status: 404, reason: 'traversal' }],
-    ['/..%2fx', { ok: false, status: 404, reason: 'traversal' }],
-    ['/..%5cx', { ok: false, status: 404, reason: 'backslash' }],
-    ['/a\\b', { ok: false, status: 404, reason: 'backslash' }],
-    ['/C:/x', { ok: false, status: 404, reason: 'drive' }],
-    ['/z:', { ok: false, status: 404, reason: 'drive' }],
-    ['/.env', { ok: false, status: 404, reason: 'dotfile' }],
-    ['/a/.git/config', { ok: false, status: 404, reason: 'dotfile' }],
-    ['/.well-known/.x', { ok: false, status: 404, reason: 'dotfile' }],
-    ['/a/.well-known', { ok: false, status: 404, reason: 'dotfile' }],
-    ['/%zz', { ok: false, status: 400, reason: 'bad-escape' }],
-    ['/%c0%ae', { ok: false, status: 400, reason: 'bad-escape' }],
-    ['/%ed%a0%80', { ok: false, status: 400, reason: 'bad-escape' }],
-    ['/\xff', { ok: false, status: 400, reason: 'bad-escape' }],
-    ['/a%00', { ok: false, status: 400, reason: 'nul' }],
-    ['*', { ok: false, status: 404, reason: 'not-origin-form' }],
-  ]
-  it.each(cases)('%s', (input, expected) => {
-    expect(checkUrlPath(input, false)).toEqual(expected)
-  })
-
-  it('lets dotfiles through when allowed', () => {
-    expect(checkUrlPath('/.env', true)).toEqual({ ok: true, segments: ['.env'], trailingSlash: false })
-  })
-})
-
-describe('splitTarget and redirectLocation', () => {
-  it('drops fragment then query, collapses leading slashes, keeps the path of absolute-form', () => {
-    expect(splitTarget('/a?b#c')).toEqual({ path: '/a', query: 'b' })
-    expect(splitTarget('/a#b?c')).toEqual({ path: '/a', query: undefined })
-    expect(splitTarget('//evil.com/x?y')).toEqual({ path: '/evil.com/x', query: 'y' })
-    expect(splitTarget('http://host:8/p/q?x')).toEqual({ path: '/p/q', query: 'x' })
-    expect(splitTarget('https://host')).toEqual({ path: '/', query: undefined })
-    expect(splitTarget('http://host?x')).toEqual({ path: '/', query: 'x' })
-  })
-
+describe('redirectLocation', () => {
   it('always builds a same-origin path with controls encoded', () => {
     const loc = (t: string) => redirectLocation(splitTarget(t))
     expect(loc('/dir')).toBe('/dir/')
@@ -210,19 +161,6 @@ describe('guessType and extensionOf', () => {
     expect(guessType('a.constructor')).toBe('application/octet-stream')
     expect(guessType('a.txt', { '.TXT': 'x/upper', '.txt': 'x/lower' })).toBe('x/lower')
     expect(guessType('a.TXT', { '.txt': 'x/lower' })).toBe('x/lower')
-  })
-})
-
-describe('isInside (STYLE §3: path.relative, never a string prefix)', () => {
-  it.each([
-    ['/www/public', '/www/public', true],
-    ['/www/public', '/www/public/a', true],
-    ['/www/public', '/www/public/..a', true],
-    ['/www/public', '/www/public2/a', false],
-    ['/www/public', '/www', false],
-    ['/www/public', '/etc/passwd', false],
-  ])('%s contains %s: %s', (root, candidate, inside) => {
-    expect(isInside(path.resolve(root), path.resolve(candidate))).toBe(inside)
   })
 })
 

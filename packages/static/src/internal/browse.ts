@@ -16,7 +16,8 @@ import { matchesETag, type RequestHeaders } from './conditional.js'
 import type { StaticPlan } from './core.js'
 import { readVisibleEntries, type VisibleEntry } from './entries.js'
 import type { ListingPolicy } from './listing.js'
-import { fromWire, quote, splitTarget, unquote } from './url-path.js'
+import { fromWire, splitTarget } from '../resolver.js'
+import { quote, unquote } from './url-path.js'
 
 /** Which way to sort. */
 export type SortKey = 'name' | 'size' | 'time'

@@ -27,7 +27,8 @@ import { Browser, listingETag, validatedListing, wantsArchive } from './browse.j
 import { OpenFile, openFiles } from './open-files.js'
 import { guessType } from './mime.js'
 import { parseRange, type ByteRange, type RangeDecision } from './range.js'
-import { checkUrlPath, fromWire, redirectLocation, splitTarget, translatePath, unquote, type PathRefusal } from './url-path.js'
+import { fromWire, isInside, resolveUrlPath, Resolver, splitTarget, type ResolveRefusal } from '../resolver.js'
+import { redirectLocation, translatePath, unquote } from './url-path.js'
 
 /** One GET or HEAD, as the core needs it. */
 export interface StaticRequest {
@@ -52,9 +53,7 @@ export interface StaticHooks {
 
 /** Why a request was refused. */
 export type RefusalReason =
-  | PathRefusal
-  | 'missing'
-  | 'outside-root'
+  | ResolveRefusal
   | 'not-a-file'
   | 'trailing-slash'
   | 'precondition-failed'
@@ -83,7 +82,7 @@ export type StaticPlan =
 /** The path check, plus the file-system path it leads to. */
 type CheckedPath =
   | { readonly ok: true; readonly fsPath: string; readonly trailingSlash: boolean }
-  | { readonly ok: false; readonly status: 400 | 404; readonly reason: PathRefusal }
+  | { readonly ok: false; readonly status: 400 | 404; readonly reason: ResolveRefusal }
 
 type Lookup = { readonly found: true; readonly entry: FileEntry } | { readonly found: false; readonly reason: RefusalReason }
 
@@ -196,12 +195,6 @@ function refuse(status: 400 | 404 | 412, reason: RefusalReason): StaticPlan {
   return { kind: 'refuse', status, message: status === 404 ? NOT_FOUND : undefined, explain: undefined, reason }
 }
 
-/** STYLE §3: containment by `path.relative`, never by string prefix (`/www/public2` is not in `/www/public`). */
-export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate)
-  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel))
-}
-
 /**
  * Whether `Accept` names HTML with a non-zero q-value: what a browser sends when it navigates.
  * `*\/*` alone does not count (scripts, images and `fetch()` send it).
@@ -230,7 +223,8 @@ export class StaticCore {
   /** The root, absolute. */
   readonly root: string
   readonly options: ResolvedOptions
-  #realRoot: string | undefined
+  /** The path rules and the root's real path (containment verdicts are cached per file entry here). */
+  readonly resolver: Resolver
   readonly #paths = new Map<string, CheckedPath>()
   readonly #listings = new Map<string, CachedListing>()
   /** The rich and JSON listings and the archives (`browse.ts`). */
@@ -239,10 +233,11 @@ export class StaticCore {
   constructor(root: string, options: ResolvedOptions) {
     this.root = path.resolve(root)
     this.options = options
+    this.resolver = new Resolver(this.root, { dotfiles: options.dotfiles, followSymlinks: options.followSymlinks })
     this.#browser = new Browser(this.root, options, {
       dotfiles: options.dotfiles,
       followSymlinks: options.followSymlinks,
-      isInside: (real) => this.#isInsideRoot(real),
+      isInside: (real) => this.resolver.contains(real),
     })
   }
 
@@ -602,7 +597,8 @@ export class StaticCore {
     const cache = this.#paths
     const known = cache.get(urlPath)
     if (known !== undefined) return known
-    const check = checkUrlPath(urlPath, this.options.dotfiles)
+    // The resolver's rules; containment is checked per file entry below, with its verdict cached.
+    const check = resolveUrlPath(urlPath, { dotfiles: this.options.dotfiles })
     const result: CheckedPath = check.ok
       ? { ok: true, fsPath: path.join(this.root, ...check.segments), trailingSlash: check.trailingSlash }
       : check
@@ -646,7 +642,8 @@ export class StaticCore {
    * inode, size and times.
    */
   #contains(entry: FileEntry, fsPath: string): boolean {
-    let root = this.#realRoot ?? this.#refreshRoot()
+    const resolver = this.resolver
+    let root = resolver.realRoot()
     if (root === undefined) return false
     if (entry.verdictRoot === root) return entry.verdictInside
     if (entry.realPath === undefined) {
@@ -661,7 +658,7 @@ export class StaticCore {
     let inside = isInside(root, real)
     if (!inside) {
       // The root itself may have moved (a `current -> release-N` symlink swapped by a deploy).
-      const fresh = this.#refreshRoot()
+      const fresh = resolver.realRoot(true)
       if (fresh !== undefined && fresh !== root) {
         root = fresh
         inside = isInside(root, real)
@@ -670,21 +667,6 @@ export class StaticCore {
     entry.verdictRoot = root
     entry.verdictInside = inside
     return inside
-  }
-
-  #refreshRoot(): string | undefined {
-    try {
-      this.#realRoot = realpathSync.native(this.root)
-    } catch {
-      this.#realRoot = undefined
-    }
-    return this.#realRoot
-  }
-
-  /** Whether a real path is inside the root (for listings). */
-  #isInsideRoot(real: string): boolean {
-    const root = this.#realRoot ?? this.#refreshRoot()
-    return root !== undefined && isInside(root, real)
   }
 
   // ---- listings -----------------------------------------------------------------------------
@@ -725,7 +707,7 @@ export class StaticCore {
     const items = await listItems(dirPath, isRoot, {
       dotfiles: this.options.dotfiles,
       followSymlinks: this.options.followSymlinks,
-      isInside: (real) => this.#isInsideRoot(real),
+      isInside: (real) => this.resolver.contains(real),
     })
     const stable = Date.now() - Math.max(stats.mtimeMs, stats.ctimeMs) >= cacheTuning.racyWindowMs
     if (items.cacheable && stable) {
