@@ -1,0 +1,75 @@
+// Builds a workspace package and the workspace packages it depends on, each only when its
+// dist/ is missing or older than its sources, so that a contributor's first
+// `pnpm --filter <pkg> test` (or `bench`) works on a fresh clone with nothing built.
+//
+// In-process tests do not need it: they resolve sibling packages to their TypeScript source
+// (the `@simplehttp/source` export condition, see CONTRIBUTING.md). It is for what runs the
+// published shape: spawned processes, `npm pack` tests, benchmarks. Under `pnpm test` turbo has
+// built everything already and this finds nothing to do.
+//
+// Used as a vitest `globalSetup` (the default export), or run as
+// `node scripts/ensure-built.mjs [package dir]` (default: the current directory).
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import process from 'node:process'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const require = createRequire(import.meta.url)
+
+/** Workspace package name -> its folder, for packages/* and apps/*. */
+function workspace() {
+  const byName = new Map()
+  for (const group of ['packages', 'apps']) {
+    const dir = path.join(root, group)
+    if (!existsSync(dir)) continue
+    for (const name of readdirSync(dir)) {
+      const manifest = path.join(dir, name, 'package.json')
+      if (existsSync(manifest)) byName.set(JSON.parse(readFileSync(manifest, 'utf8')).name, path.join(dir, name))
+    }
+  }
+  return byName
+}
+
+function newest(dir) {
+  let latest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name)
+    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs)
+  }
+  return latest
+}
+
+function isStale(dir) {
+  const dist = path.join(dir, 'dist')
+  if (!existsSync(dist)) return true
+  const built = readdirSync(dist).reduce((min, name) => Math.min(min, statSync(path.join(dist, name)).mtimeMs), Infinity)
+  const inputs = [path.join(dir, 'package.json'), path.join(dir, 'tsconfig.build.json'), path.join(root, 'tsconfig.base.json')]
+  return Math.max(newest(path.join(dir, 'src')), ...inputs.map((file) => statSync(file).mtimeMs)) > built
+}
+
+/** Build `dir`'s workspace dependencies, then `dir`, each when stale. */
+export function ensureBuilt(dir, byName = workspace(), done = new Set()) {
+  if (done.has(dir)) return
+  done.add(dir)
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))
+  for (const name of Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })) {
+    const dep = byName.get(name)
+    if (dep !== undefined) ensureBuilt(dep, byName, done)
+  }
+  if (manifest.scripts?.build === undefined || !isStale(dir)) return
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [dir] })
+  process.stderr.write(`ensure-built: building ${manifest.name} (dist/ missing or older than src/)\n`)
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' })
+}
+
+/** vitest globalSetup: build the package under test (the working directory) and its dependencies. */
+export default function setup() {
+  ensureBuilt(process.cwd())
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  ensureBuilt(path.resolve(process.argv[2] ?? '.'))
+}
