@@ -65,9 +65,13 @@ export function ensureBuilt(dir, byName = workspace(), done = new Set()) {
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' })
 }
 
-/** vitest globalSetup: build the package under test (the working directory) and its dependencies. */
+/**
+ * vitest globalSetup: build the package under test (the working directory) and its
+ * dependencies. Not under turbo (`TURBO_HASH` is set in its tasks): there `test` depends on
+ * `build`, and parallel tasks must not rebuild a shared dist/ under each other's feet.
+ */
 export default function setup() {
-  ensureBuilt(process.cwd())
+  if (process.env.TURBO_HASH === undefined) ensureBuilt(process.cwd())
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
