@@ -8,5 +8,5 @@ const conditions = ['@simplehttp/source', 'module', 'node', 'development|product
 export default defineProject({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
-  test: { name: 'cli', include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 60_000, globalSetup: ['../../scripts/ensure-built.mjs'] },
+  test: { name: 'cli', include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000, globalSetup: ['../../scripts/ensure-built.mjs'] },
 })
