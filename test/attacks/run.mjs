@@ -13,6 +13,7 @@ import { cgi } from './cases/cgi.mjs'
 import { framing } from './cases/framing.mjs'
 import { checkLog, headerInjection, hostReflection, logInjection, openRedirect, xss } from './cases/injection.mjs'
 import { limits } from './cases/limits.mjs'
+import { listing } from './cases/listing.mjs'
 import { methods } from './cases/methods.mjs'
 import { dotfiles, symlinks, traversal } from './cases/traversal.mjs'
 import { makeFixture } from './lib/fixture.mjs'
@@ -40,6 +41,7 @@ const ALL = [
   ...hostReflection,
   ...openRedirect,
   ...xss,
+  ...listing,
   ...logInjection,
   ...methods,
   ...cgi,

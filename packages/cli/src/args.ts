@@ -248,6 +248,12 @@ function finish(draft: Draft, given: ReadonlySet<string>): ParsedArgs {
     throw new UsageError(`${row.flags.join('/')} requires ${required.join('/')} to be set`)
   }
   for (const row of ROWS.values()) {
+    if (row.conflicts === undefined || !given.has(row.key) || !given.has(row.conflicts)) continue
+    // argparse's wording for a mutually exclusive group.
+    const other = ROWS.get(row.conflicts)?.flags ?? [row.conflicts]
+    throw new UsageError(`argument ${row.flags.join('/')}: not allowed with argument ${other.join('/')}`)
+  }
+  for (const row of ROWS.values()) {
     if (row.kind === 'list') draft[row.key] = (draft[row.key] as string[]).map((text) => parseListValue(row, text))
   }
   return draft as ParsedArgs

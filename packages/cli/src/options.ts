@@ -52,6 +52,8 @@ interface RowBase {
   readonly to?: { readonly target: Target; readonly option: string }
   /** Another row's key that must be given too; `--tls-key requires --tls-cert to be set`. */
   readonly requires?: string
+  /** Another row's key that must not be given with this one; `argument --archive: not allowed with argument --cgi`. */
+  readonly conflicts?: string
 }
 
 /** A boolean switch: `false` unless given. Short ones bundle (`-qh`). */
@@ -118,6 +120,16 @@ function protocol(text: string): Protocol {
     throw new InvalidValue(`invalid choice: ${pyRepr(text)} (choose from ${PROTOCOLS.join(', ')})${hint}`)
   }
   return text as Protocol
+}
+
+/** The `--listing` modes (static's `listing` option). */
+export const LISTING_MODES = ['python', 'rich', 'off'] as const
+
+function listingMode(text: string): (typeof LISTING_MODES)[number] {
+  if (!(LISTING_MODES as readonly string[]).includes(text)) {
+    throw new InvalidValue(`invalid choice: ${pyRepr(text)} (choose from ${LISTING_MODES.join(', ')})`)
+  }
+  return text as (typeof LISTING_MODES)[number]
 }
 
 function positiveInt(text: string): number {
@@ -333,6 +345,25 @@ export const OPTIONS = [
     key: 'http2',
     flags: ['--http2'],
     help: 'also speak HTTP/2 to clients that ask for it (needs --tls-cert or --tls-self-signed)',
+  },
+  {
+    kind: 'value',
+    key: 'listing',
+    flags: ['--listing'],
+    metavar: 'MODE',
+    help: "directory listings: python (CPython's), rich (sortable, filterable) or off (default: python)",
+    default: 'python',
+    parse: listingMode,
+    to: { target: 'handler', option: 'listing' },
+  },
+  {
+    kind: 'flag',
+    key: 'archive',
+    flags: ['--archive'],
+    help: 'let folders be downloaded as ?download=zip or ?download=tar.gz',
+    to: { target: 'handler', option: 'archive' },
+    // An archive reads files directly: with --cgi it would hand out the scripts' source.
+    conflicts: 'cgi',
   },
   // No `to`: run() turns it into an extraHeaders entry, unless -H already sets that header.
   { kind: 'flag', key: 'cors', flags: ['--cors'], help: 'send Access-Control-Allow-Origin: * with every response' },

@@ -41,6 +41,8 @@ describe('optionsFor', () => {
     compress: false,
     watch: false,
     single: undefined,
+    listing: 'rich',
+    archive: true,
   }
 
   it('gives a handler class the directory and exactly the rows routed to `handler`', () => {
@@ -51,6 +53,8 @@ describe('optionsFor', () => {
       dotfiles: true,
       precompressed: false,
       compress: false,
+      listing: 'rich',
+      archive: true,
     })
   })
 

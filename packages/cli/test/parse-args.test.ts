@@ -27,6 +27,8 @@ const DEFAULTS: ParsedArgs = {
   qr: false,
   tlsSelfSigned: false,
   http2: false,
+  listing: 'python',
+  archive: false,
   cors: false,
   quiet: false,
 }
@@ -231,7 +233,7 @@ describe('usage and help', () => {
         '[--tls-password-file PATH] [-H HEADER] [--workers N] [--max-connections N] [--max-connections-per-address N] ' +
         '[--first-byte-timeout SECONDS] [--follow-symlinks] [--dotfiles] ' +
         '[--precompressed] [--compress] [--watch] [-s [FILE]] [-o [PATH]] [--qr] [--tls-self-signed] [--http2] ' +
-        '[--cors] [-q] [--version] [port]\n',
+        '[--listing MODE] [--archive] [--cors] [-q] [--version] [port]\n',
     )
   })
 
@@ -258,5 +260,15 @@ describe('flags whose value is optional (argparse nargs="?")', () => {
   it('show the value in brackets in the usage line and --help', () => {
     expect(formatUsage()).toContain('[-s [FILE]]')
     expect(formatHelp()).toContain('  -s, --single [FILE]')
+describe('parseArgs: --listing and --archive', () => {
+  it('takes a listing mode and refuses others', () => {
+    expect(parsed(['--listing', 'rich']).listing).toBe('rich')
+    expect(parsed(['--listing=off', '--archive']).archive).toBe(true)
+    expect(errorOf(['--listing', 'fancy'])).toBe("argument --listing: invalid choice: 'fancy' (choose from python, rich, off)")
+  })
+
+  it('refuses --archive with --cgi, in either order', () => {
+    expect(errorOf(['--archive', '--cgi'])).toBe('argument --archive: not allowed with argument --cgi')
+    expect(errorOf(['--cgi', '--archive'])).toBe('argument --archive: not allowed with argument --cgi')
   })
 })

@@ -63,7 +63,7 @@ describe('run(): serving', () => {
     writeFileSync(join(tmp, 'not-a-dir.txt'), 'x')
     const cli = start(
       [
-        '-b', '127.0.0.1', '-d', '.', '--cgi', '--follow-symlinks', '--dotfiles', '--precompressed',
+        '-b', '127.0.0.1', '-d', '.', '--cgi', '--follow-symlinks', '--dotfiles', '--precompressed', '--listing=rich',
         '-H', 'X-A: b', '--header=X-Frame-Options:DENY', '--cors', '-p', 'HTTP/1.0', '0',
       ],
       { cwd: tmp },
@@ -84,6 +84,8 @@ describe('run(): serving', () => {
         precompressed: true,
         compress: false,
         watch: false,
+        listing: 'rich',
+        archive: false,
         quiet: false,
       },
     ])

@@ -16,8 +16,6 @@
  */
 import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { constants as zlibConstants, crc32, createGzip } from 'node:zlib'
 import { StaticError } from '../errors.js'
 import { READ_CHUNK_SIZE, recycleChunk, takeChunk, type BodySource, type Flushed } from './body.js'
@@ -424,34 +422,65 @@ function tarHeaders(member: ArchiveMember): Buffer {
   return Buffer.concat([ustarHeader('PaxHeader', 'x', records.length, 0o644, entry.mtimeMs), padded, header])
 }
 
-/** The tar stream's chunks: headers, file bytes, padding, and the two zero blocks at the end. */
-async function* tarChunks(members: readonly ArchiveMember[]): AsyncGenerator<Buffer> {
+/**
+ * The tar stream's chunks: headers, file bytes, padding, and the two zero blocks at the end. File
+ * chunks reuse memory (`reuse`): the consumer must be done with a chunk before asking for the next.
+ */
+async function* tarChunks(members: readonly ArchiveMember[], reuse: Flushed): AsyncGenerator<Buffer> {
   for (const member of members) {
     yield tarHeaders(member)
     if (member.isDirectory) continue
-    // No chunk reuse: gzip keeps its input for a while after taking it.
-    yield* memberChunks(member, undefined)
+    yield* memberChunks(member, reuse)
     const pad = member.entry.size % BLOCK
     if (pad !== 0) yield Buffer.alloc(BLOCK - pad)
   }
   yield Buffer.alloc(2 * BLOCK)
 }
 
+/** A chunk handed to gzip is free again once its write callback ran: zlib has consumed it. */
+const consumed: Flushed = () => true
+
 /**
  * A gzipped tar of `members`. Its length is not known in advance (`NaN`): the response goes
  * without `Content-Length` and ends when the connection closes (or chunked, where the adapter
  * can). Level 1: a folder download is limited by the CPU long before the network otherwise.
+ * Each chunk goes into gzip only after the previous one was consumed, and gzip's output waits
+ * for the writer: memory stays at a few chunks whatever the folder's size.
  */
 export function tarGzSource(members: readonly ArchiveMember[]): BodySource {
   return {
     length: Number.NaN,
     async produce(out) {
-      await pipeline(Readable.from(tarChunks(members), { objectMode: false }), createGzip({ level: zlibConstants.Z_BEST_SPEED }), async (source: AsyncIterable<Buffer>) => {
-        for await (const chunk of source) {
+      const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED })
+      let failure: unknown
+      const pump = (async () => {
+        for await (const chunk of gzip as AsyncIterable<Buffer>) {
           const wait = out.write(chunk)
           if (wait !== undefined) await wait
         }
+      })().catch((error: unknown) => {
+        failure ??= error
+        gzip.destroy()
       })
+      const write = (chunk: Buffer): Promise<void> =>
+        new Promise((resolve, reject) => {
+          gzip.write(chunk, (error) => {
+            if (error == null) resolve()
+            else reject(error)
+          })
+        })
+      try {
+        for await (const chunk of tarChunks(members, consumed)) {
+          await write(chunk)
+          if (failure !== undefined) break
+        }
+        gzip.end()
+      } catch (error) {
+        failure ??= error
+        gzip.destroy()
+      }
+      await pump
+      if (failure !== undefined) throw failure instanceof Error ? failure : new Error("the archive could not be written", { cause: failure })
     },
   }
 }

@@ -1,0 +1,156 @@
+// The rich listing, the JSON listing and folder downloads (`--listing rich --archive`): hostile
+// names escaped in text and attributes, reflected query values (`q`, `sort`, `order`) escaped,
+// nothing hidden or outside the root in a listing or an archive. simplehttp's main target runs
+// with --cgi, which --archive refuses (an archive would hand out the scripts' source), so these
+// cases start a second app on the same root; against Python the same requests go to its listing.
+import { spawn } from 'node:child_process'
+import { clearTimeout, setTimeout } from 'node:timers'
+import process from 'node:process'
+import { exchange, finals } from '../lib/http.mjs'
+import { check } from '../lib/suite.mjs'
+import { APP } from '../lib/target.mjs'
+
+const HOSTILE = ['<script>alert(1)', '<svg onload=alert(1)>', '<img src=x onerror=alert(1)>', "'onmouseover='"]
+
+/** What no listing or archive may carry: files outside the root, dotfiles, /etc/passwd. */
+const HIDDEN = ['secret', 'sibling', 'outdir', 'outName', 'dotenv', 'gitcfg', 'passwd']
+
+let rich
+
+/** The second app (`--listing rich --archive`), started once and stopped by the last case. */
+function richServer(ctx) {
+  rich ??= new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [APP, '-b', '127.0.0.1', '-d', ctx.fx.root, '--listing', 'rich', '--archive', '-q', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`no banner in 10 s: ${out}`)), 10_000)
+    proc.stdout.on('data', (chunk) => {
+      out += chunk.toString('latin1')
+      const m = /port (\d+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ proc, port: Number(m[1]) })
+      }
+    })
+    proc.stderr.resume()
+    proc.on('exit', (code) => reject(new Error(`the rich-listing app exited (code ${code}) before its banner`)))
+  })
+  return rich
+}
+
+/** GET `target` from the rich app (or Python's server), one response, whole. */
+async function get(ctx, target, headers = '') {
+  const port = ctx.kind === 'python' ? ctx.port : (await richServer(ctx)).port
+  const res = await exchange(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`, {
+    timeout: 10_000,
+    maxBytes: 64 * 1024 * 1024,
+  })
+  const r = finals(res)[0]
+  check(r !== undefined && r.status > 0, `no response to GET ${target}`)
+  const text = res.buf.toString('latin1')
+  for (const key of HIDDEN) check(!text.includes(ctx.m[key]), `GET ${target} carries ${key} (${ctx.m[key]})`)
+  return r
+}
+
+function noRawTags(body, what) {
+  for (const tag of HOSTILE) check(!body.includes(tag), `${what}: raw ${JSON.stringify(tag)} in the page`)
+}
+
+/** Every start tag's attributes are quoted values without raw quotes or angle brackets. */
+function wellFormedTags(body, what) {
+  for (const tag of body.match(/<[a-z][^>]*>/gi) ?? []) {
+    const attributes = tag.replace(/^<[a-z0-9]+/i, '').replace(/\/?>$/, '')
+    const ok = /^(\s+[a-z-]+(="[^"<>]*")?)*\s*$/i.test(attributes)
+    check(ok, `${what}: malformed tag ${JSON.stringify(tag)}`)
+    check(!/href="\s*javascript:/i.test(tag), `${what}: javascript: href ${JSON.stringify(tag)}`)
+  }
+}
+
+function pageCase(name, target, extra) {
+  return {
+    family: 'listing',
+    name,
+    timeout: 20_000,
+    run: async (ctx) => {
+      const r = await get(ctx, target)
+      const body = r.body.toString('utf8')
+      noRawTags(body, target)
+      wellFormedTags(body, target)
+      if (extra !== undefined) extra(ctx, r, body)
+      return r.statusLine
+    },
+  }
+}
+
+export const listing = [
+  pageCase('rich listing of hostile file and directory names', '/', (ctx, r, body) => {
+    check(r.status === 200, `${r.statusLine} (want the listing)`)
+    check(!body.includes('.env') && !body.includes('.git'), 'a dotfile is listed')
+    for (const link of ['link-secret', 'link-passwd', 'link-outdir', 'loop-a', 'link-parent']) {
+      check(!body.includes(`>${link}`), `${link} (a link out of the root, or a loop) is listed`)
+    }
+  }),
+  pageCase('rich listing of a directory named "><script>alert(1)<', '/%22%3E%3Cscript%3Ealert(1)%3C/'),
+  pageCase('rich listing of a directory named "><svg onload=…>', '/%22%3E%3Csvg%20onload=alert(1)%3E/'),
+  pageCase('?q= reflects a script tag', '/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E'),
+  pageCase('?q= breaks out of the value with a quote', "/?q=%22%20autofocus%20onfocus=%22alert(1)"),
+  pageCase('?sort= and ?order= with tags', '/?sort=%3Csvg%20onload=alert(1)%3E&order=%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E'),
+  pageCase('?q= with CR LF and NUL', '/?q=%0d%0aX-Injected:%20yes%00', (ctx, r) => {
+    check(!r.headers.has('x-injected'), 'an injected header')
+  }),
+  {
+    family: 'listing',
+    name: 'JSON listing of hostile names is JSON, never HTML',
+    timeout: 20_000,
+    run: async (ctx) => {
+      const r = await get(ctx, '/?json', 'Accept: application/json\r\n')
+      if (ctx.kind === 'python') return `${r.statusLine} (no JSON listing)`
+      const type = r.headers.get('content-type')?.[0]
+      check(type === 'application/json', `Content-Type ${type}`)
+      const parsed = JSON.parse(r.body.toString('utf8'))
+      const names = parsed.entries.map((e) => e.name)
+      check(names.includes('<img src=x onerror=alert(1)>.txt'), 'the hostile name is missing from the JSON')
+      for (const e of parsed.entries) check(!/[<>"' ]/.test(e.href), `unencoded href ${JSON.stringify(e.href)}`)
+      return `${names.length} entries`
+    },
+  },
+  {
+    family: 'listing',
+    name: 'ZIP of the root: no dotfiles, nothing outside the root',
+    timeout: 30_000,
+    run: async (ctx) => {
+      const r = await get(ctx, '/?download=zip')
+      if (ctx.kind === 'python') return `${r.statusLine} (no archives)`
+      check(r.status === 200 && r.headers.get('content-type')?.[0] === 'application/zip', r.statusLine)
+      check(r.body.length === Number(r.headers.get('content-length')?.[0]), 'the body is not Content-Length bytes')
+      const zip = r.body.toString('latin1')
+      check(zip.includes('hello.txt') && !zip.includes('.env') && !zip.includes('.git/'), 'wrong members')
+      return `${r.body.length} bytes`
+    },
+  },
+  {
+    family: 'listing',
+    name: 'Content-Disposition of a hostile folder name',
+    timeout: 20_000,
+    run: async (ctx) => {
+      const r = await get(ctx, '/%22%3E%3Cscript%3Ealert(1)%3C/?download=zip')
+      if (ctx.kind === 'python') return `${r.statusLine} (no archives)`
+      const disposition = r.headers.get('content-disposition')?.[0] ?? ''
+      check(/^attachment; filename="[^"\\]*"(; filename\*=UTF-8''[A-Za-z0-9%!#$&+.^_`|~-]+)?$/.test(disposition), `Content-Disposition ${JSON.stringify(disposition)}`)
+      return disposition
+    },
+  },
+  {
+    family: 'listing',
+    name: '(stop the rich-listing app)',
+    run: async () => {
+      if (rich === undefined) return 'not started'
+      const { proc } = await rich
+      const exited = new Promise((resolve) => proc.once('exit', resolve))
+      process.kill(proc.pid, 'SIGTERM')
+      await exited
+      return 'stopped'
+    },
+  },
+]
