@@ -260,6 +260,9 @@ describe('flags whose value is optional (argparse nargs="?")', () => {
   it('show the value in brackets in the usage line and --help', () => {
     expect(formatUsage()).toContain('[-s [FILE]]')
     expect(formatHelp()).toContain('  -s, --single [FILE]')
+  })
+})
+
 describe('parseArgs: --listing and --archive', () => {
   it('takes a listing mode and refuses others', () => {
     expect(parsed(['--listing', 'rich']).listing).toBe('rich')
