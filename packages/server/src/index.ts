@@ -14,7 +14,8 @@ export { defaultCertificateHosts, generateSelfSignedCertificate } from './self-s
 export type { SelfSignedCertificate, SelfSignedOptions } from './self-signed.js'
 
 // The handler contract
-export type { ClientAddress, ConnectionActivity, ConnectionHandler, LogStream, RequestHandlerClass } from './types.js'
+export type { ClientAddress, ConnectionActivity, ConnectionHandler, LogStream } from './types.js'
+export type { RequestHandlerClass } from './server.js'
 
 // Errors
 export { SERVER_ERRORS, ServerError, isSimpleHTTPError } from './errors.js'

@@ -24,10 +24,19 @@ import type {
   HTTPServerOptions,
   ListenAddress,
   LogStream,
-  RequestHandlerClass,
   ServerAddress,
   TLSOptions,
 } from './types.js'
+
+/**
+ * A class whose instances handle one connection each (CPython's `RequestHandlerClass`). Here,
+ * beside `HTTPServer`, so that `types.ts` needs nothing from this file.
+ */
+export type RequestHandlerClass<S = HTTPServer> = new (
+  socket: Socket,
+  clientAddress: ClientAddress,
+  server: S,
+) => ConnectionHandler
 
 /** The largest delay Node's timers take; anything longer fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1

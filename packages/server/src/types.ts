@@ -5,9 +5,7 @@
  * @module
  */
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
-import type { Socket } from 'node:net'
 import type { SelfSignedOptions } from './self-signed.js'
-import type { HTTPServer } from './server.js'
 
 /** The peer of a connection, as `[host, port]` (CPython's `client_address`). */
 export type ClientAddress = readonly [host: string, port: number]
@@ -63,13 +61,6 @@ export interface ConnectionActivity {
 export interface LogStream {
   write(text: string): unknown
 }
-
-/** A class whose instances handle one connection each (CPython's `RequestHandlerClass`). */
-export type RequestHandlerClass<S = HTTPServer> = new (
-  socket: Socket,
-  clientAddress: ClientAddress,
-  server: S,
-) => ConnectionHandler
 
 /** Certificate settings for HTTPS, CPython 3.14's `HTTPSServer(certfile, keyfile, password)`. */
 export interface TLSOptions {
