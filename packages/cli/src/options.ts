@@ -132,6 +132,13 @@ function listingMode(text: string): (typeof LISTING_MODES)[number] {
   return text as (typeof LISTING_MODES)[number]
 }
 
+/** A whole number of seconds >= 0 (`-c 0` means something: revalidate every time). */
+function wholeSeconds(text: string): number {
+  const n = pyInt(text)
+  if (n === undefined || !Number.isSafeInteger(n) || n < 0) throw new InvalidValue(`invalid non-negative int value: ${pyRepr(text)}`)
+  return n
+}
+
 function positiveInt(text: string): number {
   const n = pyInt(text)
   if (n === undefined || !Number.isSafeInteger(n) || n < 1) throw new InvalidValue(`invalid positive int value: ${pyRepr(text)}`)
@@ -332,6 +339,16 @@ export const OPTIONS = [
     default: undefined,
     const: '',
     parse: asText,
+  },
+  {
+    kind: 'value',
+    key: 'cache',
+    flags: ['-c', '--cache'],
+    metavar: 'SECONDS',
+    help: 'let browsers cache files for SECONDS (Cache-Control: max-age; 0: revalidate every time); listings and errors are never cached',
+    default: undefined,
+    parse: wholeSeconds,
+    to: { target: 'handler', option: 'cacheSeconds' },
   },
   { kind: 'flag', key: 'qr', flags: ['--qr'], help: 'print a QR code of the first network URL, for a phone on the same network' },
   {

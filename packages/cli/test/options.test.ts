@@ -43,6 +43,7 @@ describe('optionsFor', () => {
     single: undefined,
     listing: 'rich',
     archive: true,
+    cacheSeconds: undefined,
   }
 
   it('gives a handler class the directory and exactly the rows routed to `handler`', () => {

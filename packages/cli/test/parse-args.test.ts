@@ -24,6 +24,7 @@ const DEFAULTS: ParsedArgs = {
   watch: false,
   single: undefined,
   open: undefined,
+  cache: undefined,
   qr: false,
   tlsSelfSigned: false,
   http2: false,
@@ -166,6 +167,8 @@ describe('parseArgs: errors, word for word', () => {
     [['--he'], 'ambiguous option: --he could match --help, --header'],
     [['--tls'], 'ambiguous option: --tls could match --tls-cert, --tls-key, --tls-password-file, --tls-self-signed'],
     [['--tls-key', 'k.pem'], '--tls-key requires --tls-cert to be set'],
+    [['--cache', '-5'], "argument -c/--cache: invalid non-negative int value: '-5'"],
+    [['-c', 'soon'], "argument -c/--cache: invalid non-negative int value: 'soon'"],
     [['--tls-password-file', 'pw'], '--tls-password-file requires --tls-cert to be set'],
     [['-H', 'X-A'], 'Header X-A must be of the form Header: value'],
     [['-H', ''], 'Header  must be of the form Header: value'],
@@ -232,7 +235,7 @@ describe('usage and help', () => {
       'usage: sh [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--tls-cert PATH] [--tls-key PATH] ' +
         '[--tls-password-file PATH] [-H HEADER] [--workers N] [--max-connections N] [--max-connections-per-address N] ' +
         '[--first-byte-timeout SECONDS] [--follow-symlinks] [--dotfiles] ' +
-        '[--precompressed] [--compress] [--watch] [-s [FILE]] [-o [PATH]] [--qr] [--tls-self-signed] [--http2] ' +
+        '[--precompressed] [--compress] [--watch] [-s [FILE]] [-o [PATH]] [-c SECONDS] [--qr] [--tls-self-signed] [--http2] ' +
         '[--listing MODE] [--archive] [--cors] [-q] [--version] [port]\n',
     )
   })

@@ -159,6 +159,8 @@ export class BaseHTTPRequestHandler {
   errorMessageFormat = DEFAULT_ERROR_MESSAGE
   /** The error page's `Content-Type`. */
   errorContentType = DEFAULT_ERROR_CONTENT_TYPE
+  /** Headers added to every error page `sendError` writes (a subclass's `Cache-Control: no-cache`, say). Default none. */
+  errorHeaders: readonly (readonly [name: string, value: string])[] = []
   /** `code → [phrase, description]`, for reason phrases and error pages. */
   responses: ResponseTable = RESPONSES
   /** Limits handed to the request parser (request line, header lines, header count, …). */
@@ -614,6 +616,7 @@ export class BaseHTTPRequestHandler {
     this.logError('code %d, message %s', code, shortMessage)
     this.sendResponse(code, shortMessage)
     this.sendHeader('Connection', 'close')
+    for (const [name, value] of this.errorHeaders) this.sendHeader(name, value)
     let body: Buffer | undefined
     if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
       const page = mappingFormat(this.errorMessageFormat, {

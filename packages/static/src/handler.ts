@@ -48,6 +48,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   liveReload: LiveReload | undefined = undefined
   /** Single-page-app fallback page for browser navigations to missing paths. Default off (see `StaticOptions.single`). */
   single: boolean | string = false
+  /** Browser caching of files in seconds; listings and error pages get `no-cache`. Default none (see `StaticOptions.cacheSeconds`). */
+  cacheSeconds: number | undefined = undefined
   /** Headers added after CPython's on successful responses. Default `[]`. */
   extraHeaders: readonly HeaderPair[] = []
   /** Directory listing mode. Default `'python'` (see `StaticOptions.listing`). */
@@ -82,6 +84,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (options.compress !== undefined) this.compress = options.compress
         if (options.liveReload !== undefined) this.liveReload = resolved.liveReload
         if (options.single !== undefined) this.single = options.single
+        if (options.cacheSeconds !== undefined) {
+          this.cacheSeconds = resolved.cacheSeconds
+          this.errorHeaders = [...this.errorHeaders, ['Cache-Control', 'no-cache']]
+        }
         if (options.extraHeaders !== undefined) this.extraHeaders = resolved.extraHeaders
         if (options.indexPages !== undefined) this.indexPages = resolved.indexPages
         if (options.listing !== undefined) this.listing = resolved.listing
@@ -288,6 +294,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       compress: this.compress,
       liveReload: this.liveReload,
       single: this.single,
+      cacheSeconds: this.cacheSeconds,
       extraHeaders: this.extraHeaders,
       indexPages: this.indexPages,
       listing: this.listing,

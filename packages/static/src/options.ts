@@ -52,6 +52,11 @@ export interface StaticOptions {
    */
   readonly single?: boolean | string
   /**
+   * Browser caching, in seconds: files get `Cache-Control: max-age=N` (`no-cache` for 0: always
+   * revalidate), listings and error pages `no-cache`. Default: no `Cache-Control`, as CPython.
+   */
+  readonly cacheSeconds?: number | undefined
+  /**
    * Headers appended to every successful response (200, 206, 301, 304, 416 and listings) after
    * the ones CPython sends; the counterpart of CPython 3.15's `-H`/`--header`. Default `[]`.
    * @example [['Cache-Control', 'no-cache'], ['Access-Control-Allow-Origin', '*']]
@@ -104,6 +109,7 @@ export interface ResolvedOptions {
   readonly compress: Required<CompressOptions> | undefined
   readonly liveReload: LiveReload | undefined
   readonly single: string | undefined
+  readonly cacheSeconds: number | undefined
   readonly extraHeaders: readonly HeaderPair[]
   readonly indexPages: readonly string[]
   readonly listing: ListingMode
@@ -175,9 +181,18 @@ export function resolveOptions(options: StaticOptions | undefined): ResolvedOpti
     compress: compressOption(raw.compress),
     liveReload: liveReloadOption(raw.liveReload),
     single: singleOption(raw.single),
+    cacheSeconds: cacheSecondsOption(raw.cacheSeconds),
     extraHeaders: Object.freeze(extraHeaders),
     indexPages,
   }
+}
+
+function cacheSecondsOption(value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid('cacheSeconds', 'a whole number of seconds >= 0', value)
+  }
+  return value
 }
 
 function singleOption(value: unknown): string | undefined {

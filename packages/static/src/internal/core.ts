@@ -14,6 +14,7 @@ import { ResponseBody } from './body.js'
 import {
   chooseEncoding,
   evaluatePreconditions,
+  matchesETag,
   ifRangeMatches,
   type Encoding,
   type RequestHeaders,
@@ -230,7 +231,12 @@ export class StaticCore {
   /** The rich and JSON listings and the archives (`browse.ts`). */
   readonly #browser: Browser
 
+  /** `Cache-Control` for files, from `cacheSeconds`. */
+  readonly #cacheControl: string | undefined
+
   constructor(root: string, options: ResolvedOptions) {
+    const seconds = options.cacheSeconds
+    this.#cacheControl = seconds === undefined ? undefined : seconds === 0 ? 'no-cache' : `max-age=${String(seconds)}`
     this.root = path.resolve(root)
     this.options = options
     this.resolver = new Resolver(this.root, { dotfiles: options.dotfiles, followSymlinks: options.followSymlinks })
@@ -501,6 +507,8 @@ export class StaticCore {
       // CPython sends only Server and Date; RFC 9110 §15.4.5 wants ETag and Vary as a 200 would.
       const notModified: HeaderPair[] = [['ETag', etag]]
       if (vary) notModified.push(['Vary', 'Accept-Encoding'])
+      // RFC 9110 §15.4.5: a 304 carries the Cache-Control a 200 would.
+      if (this.#cacheControl !== undefined) notModified.push(['Cache-Control', this.#cacheControl])
       return { kind: 'send', status: 304, headers: [...notModified, ...extra], body: undefined }
     }
     let decision: RangeDecision | undefined
@@ -548,6 +556,7 @@ export class StaticCore {
     out.push(['Accept-Ranges', 'bytes'], ['ETag', etag])
     if (vary) out.push(['Vary', 'Accept-Encoding'])
     if (encoding !== undefined) out.push(['Content-Encoding', encoding])
+    if (this.#cacheControl !== undefined) out.push(['Cache-Control', this.#cacheControl])
     for (const pair of extra) out.push(pair)
     return { status: ranges === undefined ? 200 : 206, headers: out, ranges, multipart }
   }
@@ -676,6 +685,48 @@ export class StaticCore {
    * `404 No permission to list directory` when it cannot be read. `publicTarget` gives the title.
    */
   async listDirectory(dirPath: string, publicTarget: string, headers?: RequestHeaders): Promise<StaticPlan> {
+    const plan = await this.#listDirectory(dirPath, publicTarget, headers)
+    return this.#finishPage(plan, headers)
+  }
+
+  /**
+   * A generated page (a listing, its JSON): compressed like a file with `compress` (its ETag
+   * names the coding, so a cached variant revalidates to 304), and never cached with `-c`.
+   */
+  async #finishPage(plan: StaticPlan, headers: RequestHeaders | undefined): Promise<StaticPlan> {
+    if (plan.kind !== 'send' || (plan.status !== 200 && plan.status !== 304)) return plan
+    let out: Extract<StaticPlan, { kind: 'send' }> = plan
+    const compress = this.options.compress
+    const body = plan.body?.buffer
+    const type = plan.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1]
+    if (compress !== undefined && plan.status === 200 && body !== undefined && body.length >= compress.minSize && type !== undefined && isCompressible(type)) {
+      const vary = plan.headers.map(([name, value]) => (name === 'Vary' ? ([name, `${value}, Accept-Encoding`] as const) : ([name, value] as const)))
+      const chosen = chooseEncoding(headers?.get('accept-encoding'), true, true)
+      if (chosen === undefined) {
+        out = { ...plan, headers: vary }
+      } else {
+        const etag = plan.headers.find(([name]) => name === 'ETag')?.[1]
+        const tagged = etag === undefined ? undefined : derivedETag(etag, chosen)
+        const ifNoneMatch = headers?.get('if-none-match')
+        if (tagged !== undefined && ifNoneMatch !== undefined && matchesETag(ifNoneMatch, tagged, false)) {
+          out = { kind: 'send', status: 304, headers: [['ETag', tagged], ['Vary', 'Accept, Accept-Encoding'], ...this.options.extraHeaders], body: undefined }
+        } else {
+          const encoded = await compression(chosen).make(body)
+          const rewritten: HeaderPair[] = vary.map(([name, value]) => {
+            if (name === 'Content-Length') return [name, String(encoded.length)]
+            if (name === 'ETag' && tagged !== undefined) return [name, tagged]
+            return [name, value]
+          })
+          rewritten.push(['Content-Encoding', chosen])
+          out = { kind: 'send', status: 200, headers: rewritten, body: ResponseBody.fromBuffer(encoded) }
+        }
+      }
+    }
+    if (this.options.cacheSeconds !== undefined) out = { ...out, headers: [...out.headers, ['Cache-Control', 'no-cache']] }
+    return out
+  }
+
+  async #listDirectory(dirPath: string, publicTarget: string, headers?: RequestHeaders): Promise<StaticPlan> {
     let lines: string
     try {
       // The rich and JSON listings and archives; undefined: CPython's listing.
