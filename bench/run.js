@@ -5,6 +5,7 @@ import { hasWrk } from './lib.js'
 import { benchHello } from './hello.js'
 import { benchStatic } from './static.js'
 import { benchColdStart } from './cold-start.js'
+import { benchListing } from './listing.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 console.log(`# simplehttp benchmarks (node ${process.version}, load generator: ${hasWrk ? 'wrk' : 'autocannon'})`)
@@ -16,3 +17,4 @@ if (!only || only === 'parser') {
 if (!only || only === 'hello') await benchHello()
 if (!only || only === 'cold') await benchColdStart()
 if (!only || only === 'static') await benchStatic()
+if (!only || only === 'listing') await benchListing()

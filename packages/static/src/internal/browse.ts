@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { statSync } from 'node:fs'
+import { statSync, type Stats } from 'node:fs'
 import path from 'node:path'
 import { htmlEscape } from '@simplehttp/handler'
 import type { HeaderPair, ResolvedOptions } from '../options.js'
@@ -334,6 +334,8 @@ export class Browser {
   readonly #options: ResolvedOptions
   readonly #policy: ListingPolicy
   readonly #directories = new Map<string, DirectoryState>()
+  /** Reads in progress: concurrent requests for one directory share one read. */
+  readonly #reading = new Map<string, Promise<DirectoryState>>()
 
   constructor(root: string, options: ResolvedOptions, policy: ListingPolicy) {
     this.#root = root
@@ -400,13 +402,23 @@ export class Browser {
     ) {
       return known
     }
+    let reading = this.#reading.get(dirPath)
+    if (reading === undefined) {
+      reading = this.#read(dirPath, isRoot, stats).finally(() => this.#reading.delete(dirPath))
+      this.#reading.set(dirPath, reading)
+    }
+    return reading
+  }
+
+  async #read(dirPath: string, isRoot: boolean, stats: Stats): Promise<DirectoryState> {
     const { entries } = await readVisibleEntries(dirPath, isRoot, this.#policy)
     const state: DirectoryState = {
       dev: stats.dev,
       ino: stats.ino,
       mtimeMs: stats.mtimeMs,
       ctimeMs: stats.ctimeMs,
-      readAt: now,
+      // From the end of the read: a slow read (a busy machine) must still be reused for a while.
+      readAt: Date.now(),
       entries,
       variants: new Map(),
     }
