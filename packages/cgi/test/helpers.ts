@@ -1,6 +1,7 @@
 /**
  * Test plumbing: a temporary tree with real CGI scripts (sh, python3, node), the handler on a
- * plain `node:net` server on 127.0.0.1:0, a raw-socket client, an in-memory log, and checks
+ * plain `node:net` server on 127.0.0.1:0, the shared raw-socket client (@simplehttp/test-client),
+ * an in-memory log, and checks
  * that processes the scripts started are gone.
  */
 import { execFileSync } from 'node:child_process'
@@ -9,6 +10,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import net, { type AddressInfo, type Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { RawClient as TestClient, readResponses, type TestResponse } from '@simplehttp/test-client'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { CGIHTTPRequestHandler, type CGIOptions } from '../src/index.js'
 
@@ -270,97 +272,14 @@ export async function closeAll(): Promise<void> {
 
 // ---- the client ---------------------------------------------------------------------------
 
-export interface RawResponse {
-  readonly status: number
-  readonly reason: string
-  readonly head: string
-  readonly headers: readonly (readonly [string, string])[]
-  readonly body: Buffer
-  header(name: string): string | undefined
-}
+/** One response, read by @simplehttp/test-client's ResponseParser. */
+export type RawResponse = TestResponse
 
-/** A raw TCP client: exact bytes out, bytes in. */
-export class RawClient {
-  readonly socket: Socket
-  closed = false
-  #chunks: Buffer[] = []
-  #listeners = new Set<() => void>()
-  readonly whenClosed: Promise<void>
-
-  private constructor(socket: Socket) {
-    this.socket = socket
+/** The shared raw TCP client; sockets it opens are closed by `closeAll()`. */
+export class RawClient extends TestClient {
+  protected constructor(socket: Socket) {
+    super(socket)
     sockets.add(socket)
-    socket.on('data', (chunk: Buffer) => {
-      this.#chunks.push(chunk)
-      this.#changed()
-    })
-    socket.on('error', () => undefined)
-    this.whenClosed = new Promise((resolve) => {
-      socket.on('close', () => {
-        this.closed = true
-        this.#changed()
-        resolve()
-      })
-    })
-  }
-
-  static async connect(port: number): Promise<RawClient> {
-    const socket = net.connect(port, '127.0.0.1')
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve)
-      socket.once('error', reject)
-    })
-    return new RawClient(socket)
-  }
-
-  send(bytes: string | Uint8Array): Promise<void> {
-    const buffer = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes
-    return new Promise((resolve, reject) => {
-      this.socket.write(buffer, (error) => {
-        if (error) reject(error)
-        else resolve()
-      })
-    })
-  }
-
-  get data(): Buffer {
-    if (this.#chunks.length !== 1) this.#chunks = [Buffer.concat(this.#chunks)]
-    return this.#chunks[0] ?? Buffer.alloc(0)
-  }
-
-  get text(): string {
-    return this.data.toString('latin1')
-  }
-
-  /** Wait until `ready()` holds; fail if the connection closes first. */
-  waitFor(ready: () => boolean, what = 'the expected data'): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (ready()) {
-          this.#listeners.delete(check)
-          resolve()
-        } else if (this.closed) {
-          this.#listeners.delete(check)
-          reject(new Error(`connection closed before ${what}; received ${JSON.stringify(this.text.slice(0, 500))}`))
-        }
-      }
-      this.#listeners.add(check)
-      check()
-    })
-  }
-
-  /** Wait for `count` responses (bodies framed by Content-Length, or by the close). */
-  async responses(count: number, methods: readonly string[] = []): Promise<RawResponse[]> {
-    let parsed: RawResponse[] = []
-    await this.waitFor(() => {
-      parsed = parseResponses(this.data, methods, this.closed)
-      return parsed.length >= count
-    }, `${count} responses`)
-    return parsed.slice(0, count)
-  }
-
-  #changed(): void {
-    for (const listener of [...this.#listeners]) listener()
   }
 }
 
@@ -386,33 +305,14 @@ export function post(port: number, target: string, body: string | Buffer, header
   return request(port, Buffer.concat([Buffer.from(head, 'latin1'), bytes]), 'POST')
 }
 
+/**
+ * Every complete response in `data`, framed as a client must (HEAD, 1xx, 204/304, chunked,
+ * Content-Length, or the close once `closed`). Throws if the bytes are not HTTP.
+ */
 export function parseResponses(data: Buffer, methods: readonly string[], closed: boolean): RawResponse[] {
-  const out: RawResponse[] = []
-  let pos = 0
-  while (pos < data.length) {
-    const end = data.indexOf('\r\n\r\n', pos, 'latin1')
-    if (end === -1) break
-    const head = data.toString('latin1', pos, end + 4)
-    const [statusLine = '', ...lines] = head.slice(0, -4).split('\r\n')
-    const match = /^HTTP\/\d\.\d (\d{3}) (.*)$/.exec(statusLine)
-    if (match == null) throw new Error(`not a status line: ${JSON.stringify(statusLine)}`)
-    const headers = lines.map((line) => {
-      const colon = line.indexOf(':')
-      return [line.slice(0, colon), line.slice(colon + 1).trim()] as const
-    })
-    const header = (name: string): string | undefined => headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1]
-    const status = Number(match[1])
-    const length = header('content-length')
-    let bodyEnd: number
-    if (status === 204 || status === 304 || methods[out.length] === 'HEAD') bodyEnd = end + 4
-    else if (length !== undefined) bodyEnd = end + 4 + Number(length)
-    else if (closed) bodyEnd = data.length
-    else break
-    if (bodyEnd > data.length) break
-    out.push({ status, reason: match[2] as string, head, headers, body: data.subarray(end + 4, bodyEnd), header })
-    pos = bodyEnd
-  }
-  return out
+  const { responses, error } = readResponses(data, { methods, closed })
+  if (error !== undefined) throw new Error(`not a valid response: ${error.code} ${error.message}`)
+  return responses
 }
 
 // ---- processes ----------------------------------------------------------------------------
