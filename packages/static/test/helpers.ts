@@ -1,6 +1,6 @@
 /**
  * Shared by the test files: the fixture tree (made with mkdtemp, removed afterwards), servers on
- * 127.0.0.1:0 and a raw-socket HTTP client that shows the exact bytes.
+ * 127.0.0.1:0 and the shared raw-socket client (@simplehttp/test-client) that shows the exact bytes.
  */
 import { gzipSync, brotliCompressSync } from 'node:zlib'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
@@ -9,6 +9,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import type { BaseHTTPRequestHandler } from '@simplehttp/handler'
+import { RawClient, readResponses, type TestResponse } from '@simplehttp/test-client'
 
 /** What the secret files outside the root contain: no response may ever carry it. */
 export const SECRET = 'TOP-SECRET-CONTENT-outside-the-root'
@@ -178,17 +179,10 @@ export async function startHTTP(listener: http.RequestListener): Promise<Running
 
 // ---- a raw client -------------------------------------------------------------------------------
 
-export interface RawResponse {
-  readonly statusLine: string
-  readonly status: number
-  readonly reason: string
-  /** Header fields in the order received, names as sent. */
-  readonly headers: readonly (readonly [string, string])[]
-  readonly body: Buffer
+/** One response, read by @simplehttp/test-client's ResponseParser. */
+export interface RawResponse extends TestResponse {
   /** Everything received, as Latin-1 text. */
   readonly raw: string
-  /** The value of a header (case-insensitive), or undefined. */
-  header(name: string): string | undefined
 }
 
 export interface RequestOptions {
@@ -199,49 +193,34 @@ export interface RequestOptions {
 }
 
 /** Send one request over a fresh connection (the target is written byte for byte, Latin-1) and read until close. */
-export function request(port: number, target: string, options: RequestOptions = {}): Promise<RawResponse> {
+export async function request(port: number, target: string, options: RequestOptions = {}): Promise<RawResponse> {
   const method = options.method ?? 'GET'
   const version = options.version ?? 'HTTP/1.0'
   let head = `${method} ${target} ${version}\r\nHost: localhost\r\n`
   for (const [name, value] of Object.entries(options.headers ?? {})) head += `${name}: ${value}\r\n`
   if (version === 'HTTP/1.1' && options.headers?.Connection === undefined) head += 'Connection: close\r\n'
   head += '\r\n'
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.from(head, 'latin1')))
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      try {
-        resolve(parseResponse(Buffer.concat(chunks)))
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)))
-      }
-    })
-  })
+  const client = await RawClient.connect(port)
+  await client.send(head)
+  return parseResponse(await client.untilClosed(), method)
 }
 
-export function parseResponse(data: Buffer): RawResponse {
+/**
+ * The one response in `data`, everything the server sent before closing, framed as a client
+ * must for `method` (a response to HEAD has no body). A response cut short comes back with the
+ * body bytes that did arrive (tests compare them with Content-Length). Throws if the bytes are
+ * not HTTP, or if bytes follow the response (such as a body sent with a HEAD response).
+ */
+export function parseResponse(data: Buffer, method = 'GET'): RawResponse {
   const raw = data.toString('latin1')
-  const end = raw.indexOf('\r\n\r\n')
-  if (end === -1) throw new Error(`no complete response head in ${JSON.stringify(raw.slice(0, 200))}`)
-  const lines = raw.slice(0, end).split('\r\n')
-  const statusLine = lines[0] ?? ''
-  const match = /^HTTP\/\d\.\d (\d{3}) ?(.*)$/.exec(statusLine)
-  if (match == null) throw new Error(`bad status line ${JSON.stringify(statusLine)}`)
-  const headers = lines.slice(1).map((line) => {
-    const colon = line.indexOf(':')
-    return [line.slice(0, colon), line.slice(colon + 1).trim()] as const
-  })
-  return {
-    statusLine,
-    status: Number(match[1]),
-    reason: match[2] ?? '',
-    headers,
-    body: data.subarray(Buffer.byteLength(raw.slice(0, end + 4), 'latin1')),
-    raw,
-    header: (name) => headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1],
+  const { responses, error, rest, partial } = readResponses(data, { methods: [method], closed: true })
+  if (error !== undefined) throw new Error(`not a valid response (${error.code} ${error.message}) in ${JSON.stringify(raw.slice(0, 200))}`)
+  const response = partial ?? responses.find((r) => !r.interim)
+  if (response === undefined) throw new Error(`no complete response head in ${JSON.stringify(raw.slice(0, 200))}`)
+  if (partial === undefined && rest.length > 0) {
+    throw new Error(`${rest.length} bytes after the response: ${JSON.stringify(rest.toString('latin1').slice(0, 200))}`)
   }
+  return { ...response, raw }
 }
 
 /** The parts of a `multipart/byteranges` body. */
