@@ -1,0 +1,170 @@
+/**
+ * Slow and greedy clients against the BUILT app, end to end, with Debian's `slowhttptest`: while
+ * it attacks, another client — from another address, 127.0.0.2 — fetches a small file every
+ * 250 ms on a new connection. Every one of those fetches must succeed within 1 s, during and after
+ * the attack, and the app's RSS must stay under 160 MiB.
+ *
+ * Slowloris (`-H`) runs with the per-address limit lifted, so that 4,000 connections from one
+ * address really fill the 1,024-connection table: what keeps 127.0.0.2 served is the table making
+ * room (the slowest head goes), and the log must show it did. The range attack (`-R`) runs with
+ * the defaults.
+ *
+ * The app needs more descriptors than a default `ulimit -n` of 1,024: it is started through
+ * `bash -c 'ulimit -n 16384; exec …'` (root, or a hard limit at least that high; CI runs as
+ * root). slowhttptest raises its own limit.
+ */
+import { request } from 'node:http'
+import { readFile } from 'node:fs/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, Spawned, cleanup, makeTree, pattern, runCommand } from './helpers.js'
+
+const FD_LIMIT = 16_384
+/** How long each attack lasts; on a busy 2-core machine slowhttptest opens only ~200 connections a second. */
+const ATTACK_SECONDS = 10
+const LONG_ATTACK_SECONDS = 25
+const SMALL = 'x'.repeat(1024)
+
+let root = ''
+
+beforeAll(async () => {
+  root = await makeTree({
+    'small.txt': SMALL,
+    'big.bin': pattern(1024 * 1024),
+  })
+})
+
+afterAll(cleanup)
+
+interface RunningApp {
+  readonly proc: Spawned
+  readonly port: number
+  readonly scheme: 'http' | 'https'
+}
+
+/** The built app with a raised descriptor limit, on 127.0.0.1, port 0. */
+async function startApp(...flags: string[]): Promise<RunningApp> {
+  const proc = new Spawned('bash', [
+    '-c', `ulimit -n ${FD_LIMIT} && exec "$0" "$@"`,
+    process.execPath, BIN, '-b', '127.0.0.1', '-d', root, '-q', ...flags, '0',
+  ], { cwd: root })
+  const match = await proc.waitForStdout(/^Serving (HTTPS?) on 127\.0\.0\.1 port (\d+) /)
+  return { proc, port: Number(match[2]), scheme: match[1] === 'HTTPS' ? 'https' : 'http' }
+}
+
+async function stopApp(app: RunningApp): Promise<void> {
+  try {
+    process.kill(app.proc.pid, 'SIGTERM')
+  } catch {
+    // Already gone: its exit code says how.
+  }
+  const exit = await app.proc.waitForExit()
+  expect({ ...exit, trace: /\n\s+at /.test(app.proc.stderr) }).toEqual({ code: 0, signal: null, trace: false })
+}
+
+/** RSS of a process in bytes, from /proc. */
+async function rss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]
+  return Number(kib ?? 0) * 1024
+}
+
+/** One GET of /small.txt from 127.0.0.2 on a new connection: 'ok', or what went wrong (including taking over 1 s). */
+function fetchOnce(app: RunningApp): Promise<string> {
+  return new Promise((resolve) => {
+    let settled = false
+    const finish = (outcome: string): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      req.destroy()
+      resolve(outcome)
+    }
+    const timer = setTimeout(() => {
+      finish('no complete response within 1 s')
+    }, 1000)
+    const req = request(
+      { host: '127.0.0.1', port: app.port, localAddress: '127.0.0.2', path: '/small.txt', agent: false },
+      (res) => {
+        let body = ''
+        res.setEncoding('latin1')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => {
+          finish(res.statusCode === 200 && body === SMALL ? 'ok' : `status ${res.statusCode ?? '?'}, ${body.length} bytes`)
+        })
+        res.on('error', (error) => {
+          finish(`response error: ${error.message}`)
+        })
+      },
+    )
+    req.on('error', (error) => {
+      finish(`request error: ${error.message}`)
+    })
+    req.end()
+  })
+}
+
+/**
+ * While `attack` runs (and for `afterMs` after it ends), fetch every 250 ms from 127.0.0.2 and
+ * sample the app's RSS. Returns every fetch outcome that was not 'ok', how many were made, and
+ * the peak RSS.
+ */
+async function probeDuring(app: RunningApp, attack: Promise<unknown>, afterMs = 2000) {
+  const failures: string[] = []
+  let fetches = 0
+  let peak = 0
+  const state = { attacking: true }
+  void attack.finally(() => {
+    state.attacking = false
+  })
+  let stopAt = Infinity
+  while (Date.now() < stopAt) {
+    if (!state.attacking && stopAt === Infinity) stopAt = Date.now() + afterMs
+    const started = Date.now()
+    const outcomes = await Promise.all([fetchOnce(app), rss(app.proc.pid)])
+    fetches++
+    if (outcomes[0] !== 'ok') failures.push(`${new Date().toISOString()} ${outcomes[0]}`)
+    peak = Math.max(peak, outcomes[1])
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 250 - (Date.now() - started))))
+  }
+  await attack
+  return { failures, fetches, peakMiB: Math.round(peak / 1024 / 1024) }
+}
+
+/** Run slowhttptest against the app for `seconds` (it opens connections at up to `-r` a second). */
+function slowhttptest(mode: string, seconds: number, args: readonly string[]) {
+  return runCommand('slowhttptest', [mode, '-l', String(seconds), '-p', '2', ...args], {
+    timeout: (seconds + 20) * 1000,
+  })
+}
+
+/** Connections slowhttptest opened, from its last status block (open ones plus closed ones). */
+function opened(stdout: Buffer): number {
+  // eslint-disable-next-line no-control-regex -- its report is coloured with ANSI escapes
+  const text = stdout.toString().replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
+  const last = (name: string): number => Number([...text.matchAll(new RegExp(`^${name}:\\s+(\\d+)`, 'gm'))].at(-1)?.[1] ?? 0)
+  return last('connected') + last('closed') + last('error')
+}
+
+describe('slow and greedy clients against the built app', () => {
+  it('slowloris (-H), 4,000 connections from one address filling the table: 127.0.0.2 is always served', async () => {
+    const app = await startApp('--max-connections-per-address', '100000')
+    const attack = slowhttptest('-H', LONG_ATTACK_SECONDS, ['-c', '4000', '-r', '1000', '-i', '3', '-x', '10', '-u', `http://127.0.0.1:${app.port}/small.txt`])
+    const result = await probeDuring(app, attack)
+    const { code, stdout } = await attack
+    await stopApp(app)
+    expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
+    expect(result.peakMiB).toBeLessThan(160)
+    expect(opened(stdout)).toBeGreaterThanOrEqual(4000)
+    expect(app.proc.stderr).toContain('Connection closed to make room: request head unfinished after')
+  }, 90_000)
+
+  it('range attack (-R): 127.0.0.2 is served', async () => {
+    const app = await startApp()
+    const attack = slowhttptest('-R', ATTACK_SECONDS, ['-c', '1000', '-r', '500', '-a', '10', '-b', '3000', '-u', `http://127.0.0.1:${app.port}/big.bin`])
+    const result = await probeDuring(app, attack)
+    const { code } = await attack
+    await stopApp(app)
+    expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
+    expect(result.peakMiB).toBeLessThan(160)
+  })
+})
