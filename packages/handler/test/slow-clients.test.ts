@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { BaseHTTPRequestHandler } from '../src/index.js'
 import { closeAll, deferred, MemoryLog, parseResponses, RawClient, serve, sleep } from './helpers.js'
 
@@ -148,5 +148,47 @@ describe('slow clients', () => {
     expect(idle.state).toBe('idle')
     expect(idle.since).toBeGreaterThan(0)
     client.socket.destroy()
+  })
+
+  it('leaves no wait timer behind when the client resets a keep-alive connection (a stopping process must not wait for it)', async () => {
+    class Hello extends BaseHTTPRequestHandler {
+      override logStream = new MemoryLog()
+      override protocolVersion = 'HTTP/1.1'
+      doGET(): void {
+        this.sendResponse(200)
+        this.sendHeader('Content-Length', 0)
+        this.endHeaders()
+      }
+    }
+    // Every timer set for the hour-long waits below, and every timer cleared.
+    const HOUR = 3_600_000
+    const hourTimers: NodeJS.Timeout[] = []
+    const cleared = new Set<unknown>()
+    const realSetTimeout = globalThis.setTimeout
+    const realClearTimeout = globalThis.clearTimeout
+    const setSpy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+      const timer = realSetTimeout(callback, ms)
+      if (ms === HOUR) hourTimers.push(timer)
+      return timer
+    }))
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout').mockImplementation((timer) => {
+      cleared.add(timer)
+      realClearTimeout(timer)
+    })
+    try {
+      const served = await serve(Hello, { serverInfo: { keepAliveTimeout: HOUR, headersTimeout: HOUR } })
+      const client = await RawClient.connect(served.port)
+      await client.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+      await client.responses(1)
+      // A reset, not a FIN: the socket closes without the 'end' that starts a graceful close.
+      client.socket.resetAndDestroy()
+      await served.settled()
+    } finally {
+      setSpy.mockRestore()
+      clearSpy.mockRestore()
+    }
+    // The handler waited for a second request with an hour-long timer; the close must clear it.
+    expect(hourTimers.length).toBeGreaterThan(0)
+    expect(hourTimers.filter((timer) => !cleared.has(timer))).toEqual([])
   })
 })

@@ -100,6 +100,9 @@ export class Connection implements ParserCallbacks {
     })
     socket.on('close', () => {
       this.#closed = true
+      // A pending wait timer would keep a stopping process alive for up to headersTimeout.
+      clearTimeout(this.#timer)
+      this.#timer = undefined
       this.#notify()
     })
     // A reset or broken pipe is this client's problem only; 'close' follows.
