@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module'
 import { optionsFor, run, type HTTP2RequestListener, type HandlerClass, type HandlerSettings } from '@simplehttp/cli'
 import { HTTPServer } from '@simplehttp/server'
-import { LiveReload, SimpleHTTPRequestHandler, serveStatic } from '@simplehttp/static'
+import { LiveReload, SimpleHTTPRequestHandler, createRequestListener } from '@simplehttp/static'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -43,10 +43,10 @@ export async function handlerFor(settings: HandlerSettings): Promise<HandlerClas
 
 /**
  * `--http2`: the same files, listings and headers as the handler class, answered through
- * `serveStatic()` on Node's HTTP/2 compatibility API. CGI stays HTTP/1.1-only.
+ * `createRequestListener()` on Node's HTTP/2 compatibility API. CGI stays HTTP/1.1-only.
  */
 export function http2For(settings: HandlerSettings): HTTP2RequestListener {
-  const serve = serveStatic(settings.directory, staticOptions(settings))
+  const serve = createRequestListener(settings.directory, staticOptions(settings))
   // The handler class's serverVersion and sysVersion, as its Server header spells them.
   const serverHeader = `SimpleHTTP/0.6 Node.js/${process.versions.node}`
   return (request, response) => {

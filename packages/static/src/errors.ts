@@ -10,6 +10,11 @@ export const STATIC_ERRORS = {
   SH_ERR_STATIC_INVALID_OPTION: 'invalid option',
   /** A file shrank while it was being sent: fewer bytes remain than the `Content-Length` announced, so the connection is cut. */
   SH_ERR_STATIC_FILE_CHANGED: 'file changed while being sent',
+  /**
+   * `serveStatic()` did not answer with a file; `err.status` says why (400 bad path, 403 `..` or
+   * a denied dotfile, 404, 412, 416). Handed to `next(err)` as serve-static does.
+   */
+  SH_ERR_STATIC_NOT_SERVED: 'not served',
   /** The `node:http` response closed (client gone) before the body was written. */
   SH_ERR_STATIC_RESPONSE_CLOSED: 'response closed',
 } as const

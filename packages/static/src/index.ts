@@ -1,15 +1,24 @@
 /**
  * `@simplehttp/static`: CPython's `SimpleHTTPRequestHandler` for `@simplehttp/handler`, and the
- * same file server as `serveStatic()` for `node:http`, Express and Connect.
+ * same file server as `serveStatic()` for Express, Connect and `node:http`, and as
+ * `createFetchHandler()` for `Request`/`Response` runtimes.
  * @module
  */
 
 // The CPython-style handler
 export { SimpleHTTPRequestHandler } from './handler.js'
 
-// The node:http / Express / Connect adapter
+// The Express / Connect / node:http adapter (serve-static's options)
 export { serveStatic } from './serve-static.js'
-export type { NextFunction, StaticMiddleware } from './serve-static.js'
+export type { NextFunction, NotServedError, StaticMiddleware } from './serve-static.js'
+export type { ServeStaticOptions, SetHeaders } from './serve-static-options.js'
+
+// CPython's behaviour as a node:http (and HTTP/2 compatibility API) request listener
+export { createRequestListener } from './request-listener.js'
+
+// The fetch adapter (Request in, Response out: Bun, Deno, Hono)
+export { createFetchHandler } from './fetch.js'
+export type { FetchHandler, FetchHandlerOptions } from './fetch.js'
 
 // Live reload
 export { LiveReload, serveLiveReload } from './live-reload.js'

@@ -114,6 +114,10 @@ export interface ResolvedOptions {
   readonly indexPages: readonly string[]
   readonly listing: ListingMode
   readonly archive: boolean
+  /** Extensions tried, in order, for a missing name without one (serve-static's `extensions`). */
+  readonly extensions: readonly string[]
+  /** A 304 also carries `Last-Modified` and `Accept-Ranges`, as serve-static's does (CPython's carries neither). */
+  readonly fileHeadersOn304: boolean
 }
 
 /** CPython's `index_pages`. */
@@ -184,6 +188,8 @@ export function resolveOptions(options: StaticOptions | undefined): ResolvedOpti
     cacheSeconds: cacheSecondsOption(raw.cacheSeconds),
     extraHeaders: Object.freeze(extraHeaders),
     indexPages,
+    extensions: Object.freeze([]),
+    fileHeadersOn304: false,
   }
 }
 

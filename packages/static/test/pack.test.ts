@@ -31,13 +31,16 @@ interface CheckResults {
   redirect: unknown
   handler: unknown
   codes: unknown
+  fetch: unknown
+  fetchListing: unknown
+  fetchMissing: unknown
 }
 
 const SCRIPT = `
 import http from 'node:http'
 import net from 'node:net'
 import express from 'express'
-import { serveStatic, SimpleHTTPRequestHandler, STATIC_ERRORS } from '@simplehttp/static'
+import { createFetchHandler, serveStatic, SimpleHTTPRequestHandler, STATIC_ERRORS } from '@simplehttp/static'
 
 const root = process.argv[2]
 const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)))
@@ -66,6 +69,13 @@ res = await fetch('http://127.0.0.1:' + rawPort + '/')
 results.handler = { status: res.status, server: res.headers.get('server'), listing: (await res.text()).includes('<a href="hello.txt">hello.txt</a>') }
 results.codes = Object.keys(STATIC_ERRORS)
 
+const handle = createFetchHandler(root)
+res = await handle(new Request('http://localhost/hello.txt', { headers: { Range: 'bytes=6-9' } }))
+results.fetch = { status: res.status, range: res.headers.get('content-range'), body: await res.text() }
+res = await handle(new Request('http://localhost/'))
+results.fetchListing = (await res.text()).includes('<a href="hello.txt">hello.txt</a>')
+results.fetchMissing = (await handle(new Request('http://localhost/missing'))).status
+
 plain.close(); appServer.close(); raw.close()
 process.stdout.write(JSON.stringify(results))
 `
@@ -79,7 +89,7 @@ describe('the packed package', () => {
     await rm(work, { recursive: true, force: true })
   })
 
-  it('installs from tarballs with npm and serves from node:http, Express and the handler', async () => {
+  it('installs from tarballs with npm and serves from node:http, Express, the handler and the fetch handler', async () => {
     const tarballs = path.join(work, 'tarballs')
     await mkdir(tarballs)
     for (const name of order) {
@@ -113,10 +123,13 @@ describe('the packed package', () => {
     run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], project)
     await writeFile(path.join(project, 'check.mjs'), SCRIPT)
     const results = JSON.parse(run(process.execPath, ['check.mjs', path.join(project, 'site')], project)) as CheckResults
-    expect(results.http).toEqual({ status: 200, type: 'text/plain', body: 'hello from the tarball\n' })
+    expect(results.http).toEqual({ status: 200, type: 'text/plain; charset=utf-8', body: 'hello from the tarball\n' })
     expect(results.express).toEqual({ status: 206, range: 'bytes 0-4/23', body: 'hello' })
     expect(results.redirect).toBe('/files/')
     expect(results.handler).toEqual({ status: 200, server: expect.stringMatching(/^SimpleHTTP\/0\.6 /) as unknown, listing: true })
     expect(results.codes).toContain('SH_ERR_STATIC_INVALID_OPTION')
+    expect(results.fetch).toEqual({ status: 206, range: 'bytes 6-9/23', body: 'from' })
+    expect(results.fetchListing).toBe(true)
+    expect(results.fetchMissing).toBe(404)
   }, 180_000)
 })

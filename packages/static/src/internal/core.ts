@@ -50,6 +50,8 @@ export interface StaticHooks {
   readonly translatePath?: ((target: string) => string) | undefined
   /** `guessType(path)`: file-system path → `Content-type`. */
   readonly guessType?: ((path: string) => string) | undefined
+  /** Told the file chosen (after index pages and fallback extensions), before its answer is planned. */
+  readonly onFile?: ((path: string) => void) | undefined
 }
 
 /** Why a request was refused. */
@@ -294,17 +296,26 @@ export class StaticCore {
       if (fsPath.endsWith('/') || fsPath.endsWith(path.sep)) trailingSlash = true
     }
     let found = this.#lookup(fsPath)
+    let filePath = fsPath
+    if (!found.found && found.reason === 'missing' && !trailingSlash && this.options.extensions.length > 0) {
+      // serve-static's `extensions`: `/about` finds `about.html` when the name has no extension.
+      const fallback = this.#withExtension(fsPath)
+      if (fallback !== undefined) {
+        found = fallback.lookup
+        filePath = fallback.path
+      }
+    }
     if (!found.found && found.reason === 'missing' && this.options.single !== undefined && acceptsHTML(request.headers.get('accept'))) {
       // A single-page app's route: the app's page answers, for browsers navigating only (a
       // missing script or a fetch for JSON keeps its 404).
       fsPath = path.join(this.root, this.options.single)
+      filePath = fsPath
       trailingSlash = false
       found = this.#lookup(fsPath)
       if (found.found && found.entry.kind !== 'file') found = { found: false, reason: 'not-a-file' }
     }
     if (!found.found) return refuse(404, found.reason)
     let entry = found.entry
-    let filePath = fsPath
     if (entry.kind === 'directory') {
       const visible = request.publicTarget === undefined ? parts : splitTarget(request.publicTarget)
       if (!endsWithSlash(visible.path)) {
@@ -332,13 +343,15 @@ export class StaticCore {
         return this.options.listing === 'off' ? refuse(404, 'cannot-list') : { kind: 'listing', path: fsPath }
       }
       entry = index
-    } else if (trailingSlash) {
-      // CPython (bpo-17324): `/file.txt/` is not the file.
+    } else if (trailingSlash && (request.publicTarget === undefined || endsWithSlash(splitTarget(request.publicTarget).path))) {
+      // CPython (bpo-17324): `/file.txt/` is not the file. Under a mount path the client's URL
+      // decides: `app.use('/robots.txt', serveStatic('robots.txt'))` sees `/` for `/robots.txt`.
       return refuse(404, 'trailing-slash')
     }
     // FIFOs, sockets and devices: reading a FIFO would hang the response (CPython opens them).
     if (entry.kind !== 'file') return refuse(404, 'not-a-file')
 
+    hooks?.onFile?.(filePath)
     // The default type depends on the path alone, and an entry belongs to one path: keep it there.
     const type = hooks?.guessType !== undefined ? hooks.guessType(filePath) : (entry.type ??= guessType(filePath))
     let variant: Variant = { fsPath: filePath, entry, encoding: undefined }
@@ -509,6 +522,8 @@ export class StaticCore {
       if (vary) notModified.push(['Vary', 'Accept-Encoding'])
       // RFC 9110 §15.4.5: a 304 carries the Cache-Control a 200 would.
       if (this.#cacheControl !== undefined) notModified.push(['Cache-Control', this.#cacheControl])
+      // serve-static's 304 repeats these too.
+      if (this.options.fileHeadersOn304) notModified.push(['Last-Modified', entry.lastModified], ['Accept-Ranges', 'bytes'])
       return { kind: 'send', status: 304, headers: [...notModified, ...extra], body: undefined }
     }
     let decision: RangeDecision | undefined
@@ -638,6 +653,17 @@ export class StaticCore {
     const entry = fileCache.entry(fsPath, stats)
     if (!this.options.followSymlinks && !this.#contains(entry, fsPath)) return { found: false, reason: 'outside-root' }
     return { found: true, entry }
+  }
+
+  /** The first `fsPath.<ext>` that is a file, for a last segment without an extension. */
+  #withExtension(fsPath: string): { path: string; lookup: Lookup } | undefined {
+    if (path.extname(fsPath) !== '') return undefined
+    for (const ext of this.options.extensions) {
+      const candidate = `${fsPath}.${ext}`
+      const lookup = this.#lookup(candidate)
+      if (lookup.found && lookup.entry.kind === 'file') return { path: candidate, lookup }
+    }
+    return undefined
   }
 
   #sibling(fsPath: string): FileEntry | undefined {
