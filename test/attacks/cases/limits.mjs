@@ -1,7 +1,7 @@
 // Limits and availability: oversized requests get their 414/431, hostile sizes and slow or many
 // clients cost bounded memory, and a normal client is served while the attack goes on.
 import { Buffer } from 'node:buffer'
-import net from 'node:net'
+import { RawClient } from '@simplehttp/test-client'
 import { finals, openMany, sleep } from '../lib/http.mjs'
 import { check, summary } from '../lib/suite.mjs'
 
@@ -177,9 +177,7 @@ export const limits = [
     timeout: 30_000,
     run: async (ctx) => {
       const before = ctx.rss()
-      const socket = net.connect({ port: ctx.port, host: '127.0.0.1' })
-      socket.on('error', () => undefined)
-      await new Promise((resolve) => socket.once('connect', resolve))
+      const { socket } = await RawClient.connect(ctx.port)
       socket.pause()
       socket.write('GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'.repeat(500))
       await sleep(2500)

@@ -18,7 +18,7 @@ export function check(cond, message) {
 /** One-line summary of an exchange: statuses, how it ended. */
 export function summary(res) {
   const statuses = res.responses.map((r) => (r.partial ? `${r.status}(partial)` : String(r.status))).join(',') || 'none'
-  const extra = res.rest.length > 0 ? ` +${res.rest.length} unparsed bytes` : ''
+  const extra = res.rest.length > 0 ? ` +${res.rest.length} unparsed bytes${res.parseError ? ` (${res.parseError})` : ''}` : ''
   const end = res.timedOut ? 'timed out' : res.error !== undefined ? `error ${res.error}` : res.closed ? 'closed' : `stopped (${res.why})`
   return `responses [${statuses}]${extra}, ${end} after ${res.elapsed} ms`
 }
