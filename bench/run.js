@@ -6,6 +6,7 @@ import { benchHello } from './hello.js'
 import { benchStatic } from './static.js'
 import { benchColdStart } from './cold-start.js'
 import { benchListing } from './listing.js'
+import { benchAdapters } from './adapters.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 console.log(`# simplehttp benchmarks (node ${process.version}, load generator: ${hasWrk ? 'wrk' : 'autocannon'})`)
@@ -18,3 +19,4 @@ if (!only || only === 'hello') await benchHello()
 if (!only || only === 'cold') await benchColdStart()
 if (!only || only === 'static') await benchStatic()
 if (!only || only === 'listing') await benchListing()
+if (!only || only === 'adapters') await benchAdapters()
