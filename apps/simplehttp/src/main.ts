@@ -29,14 +29,19 @@ function staticOptions(settings: HandlerSettings): ReturnType<typeof optionsFor<
 }
 
 /**
- * `SimpleHTTPRequestHandler`, or `CGIHTTPRequestHandler` with `--cgi`, configured from the flags.
- * The CGI package (and its process-spawning dependencies) is loaded only when `--cgi` asks for it:
- * start-up time goes to what the first request needs.
+ * `SimpleHTTPRequestHandler`; `CGIHTTPRequestHandler` with `--cgi`; `DAVRequestHandler` with
+ * `--upload`, `--delete` or `--webdav` (the CLI refuses `--cgi` with those), configured from the
+ * flags. The CGI and dav packages (and their dependencies) are loaded only when a flag asks for
+ * them: start-up time goes to what the first request needs.
  */
 export async function handlerFor(settings: HandlerSettings): Promise<HandlerClass> {
   if (settings.cgi) {
     const { CGIHTTPRequestHandler } = await import('@simplehttp/cgi')
     return CGIHTTPRequestHandler.withOptions(staticOptions(settings)).withCGIOptions(optionsFor(settings, 'cgi'))
+  }
+  if (settings.upload || settings.delete || settings.webdav) {
+    const { DAVRequestHandler } = await import('@simplehttp/dav')
+    return DAVRequestHandler.withOptions({ ...staticOptions(settings), ...optionsFor(settings, 'dav') })
   }
   return SimpleHTTPRequestHandler.withOptions(staticOptions(settings))
 }

@@ -175,6 +175,42 @@ function header(arg: string): readonly [name: string, value: string] {
  * Every flag, in `--help` order: CPython's, then ours. The positional `[port]` is not a row: it
  * is parsed by `parseArgs` itself.
  */
+const SIZE = /^(\d+)([KMG]?)$/i
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }
+
+/** `--max-upload`: bytes, or a whole number with K, M or G (binary units). */
+function size(text: string): number {
+  const match = SIZE.exec(text.trim())
+  const value = match == null ? NaN : Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? NaN)
+  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidValue(`invalid size: ${pyRepr(text)} (a number of bytes, or with K, M or G: 500K, 100M, 2G)`)
+  return value
+}
+
+const ON_DUPLICATE = ['error', 'overwrite', 'rename'] as const
+
+function onDuplicate(text: string): (typeof ON_DUPLICATE)[number] {
+  if (!(ON_DUPLICATE as readonly string[]).includes(text)) {
+    throw new InvalidValue(`invalid choice: ${pyRepr(text)} (choose from ${ON_DUPLICATE.join(', ')})`)
+  }
+  return text as (typeof ON_DUPLICATE)[number]
+}
+
+/** `-a USER:PASS`: the user name may not hold a colon; the password may. */
+function userPass(text: string): { readonly user: string; readonly password: string } {
+  const colon = text.indexOf(':')
+  if (colon < 1) throw new InvalidValue('expected USER:PASS with a non-empty user name')
+  return { user: text.slice(0, colon), password: text.slice(colon + 1) }
+}
+
+/** `--allowed-hosts a,b` (repeatable): names, or `any` to turn the Host check off. */
+function hostList(text: string): readonly string[] {
+  const names = text.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '')
+  if (names.length === 0 || names.some((n) => !/^\.?[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?$/.test(n))) {
+    throw new InvalidValue(`invalid host names: ${pyRepr(text)} (comma-separated names, or any)`)
+  }
+  return names
+}
+
 export const OPTIONS = [
   { kind: 'help', flags: ['-h', '--help'], help: 'show this help message and exit' },
   { kind: 'flag', key: 'cgi', flags: ['--cgi'], help: 'run as CGI server', to: { target: 'class', option: 'cgi' } },
@@ -381,6 +417,66 @@ export const OPTIONS = [
     to: { target: 'handler', option: 'archive' },
     // An archive reads files directly: with --cgi it would hand out the scripts' source.
     conflicts: 'cgi',
+  },
+  {
+    kind: 'flag',
+    key: 'upload',
+    flags: ['--upload'],
+    help: 'accept uploads: PUT, multipart POST to a directory, MKCOL (writes are atomic)',
+    to: { target: 'dav', option: 'upload' },
+  },
+  { kind: 'flag', key: 'delete', flags: ['--delete'], help: 'accept DELETE of files and empty directories', to: { target: 'dav', option: 'delete' } },
+  {
+    kind: 'flag',
+    key: 'webdav',
+    flags: ['--webdav'],
+    help: 'answer WebDAV class 1 (PROPFIND, PROPPATCH; COPY/MOVE with --upload/--delete)',
+    to: { target: 'dav', option: 'webdav' },
+  },
+  {
+    kind: 'value',
+    key: 'maxUpload',
+    flags: ['--max-upload'],
+    metavar: 'SIZE',
+    help: 'largest upload accepted, with K, M or G (default: 1G)',
+    default: undefined,
+    parse: size,
+    to: { target: 'dav', option: 'maxUpload' },
+  },
+  {
+    kind: 'value',
+    key: 'onDuplicate',
+    flags: ['--on-duplicate'],
+    metavar: 'ACTION',
+    help: `a form upload over an existing file: ${ON_DUPLICATE.join(', ')} (default: error, answered 409)`,
+    default: undefined,
+    parse: onDuplicate,
+    to: { target: 'dav', option: 'onDuplicate' },
+  },
+  { kind: 'list', key: 'auth', flags: ['-a', '--auth'], metavar: 'USER:PASS', help: 'require HTTP Basic auth with this user (repeatable)', parse: userPass },
+  {
+    kind: 'value',
+    key: 'authFile',
+    flags: ['--auth-file'],
+    metavar: 'FILE',
+    help: 'require HTTP Basic auth with the users of this htpasswd file (bcrypt or {SHA})',
+    default: undefined,
+    parse: asText,
+  },
+  { kind: 'flag', key: 'authWritesOnly', flags: ['--auth-writes-only'], help: 'ask for a password only for writes; reads stay public' },
+  {
+    kind: 'list',
+    key: 'allowedHosts',
+    flags: ['--allowed-hosts'],
+    metavar: 'NAMES',
+    help: 'with writes, auth or --watch, also accept these Host names (comma-separated; any: no Host check)',
+    parse: hostList,
+  },
+  {
+    kind: 'flag',
+    key: 'allowAnonymousWrites',
+    flags: ['--allow-anonymous-writes'],
+    help: 'allow --upload/--delete without --auth on an address other than loopback',
   },
   // No `to`: run() turns it into an extraHeaders entry, unless -H already sets that header.
   { kind: 'flag', key: 'cors', flags: ['--cors'], help: 'send Access-Control-Allow-Origin: * with every response' },

@@ -12,7 +12,8 @@ import { networkInterfaces } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Socket } from 'node:net'
 import { renderUnicodeCompact } from 'uqr'
-import type { BaseHTTPRequestHandler, ClientAddress, ServerInfo } from '@simplehttp/handler'
+import { AccessGuard, parseHtpasswd } from '@simplehttp/handler'
+import type { BaseHTTPRequestHandler, ClientAddress, Credential, ServerInfo } from '@simplehttp/handler'
 import { isSimpleHTTPError } from '@simplehttp/server'
 import { formatHelp, formatUsage, parseArgs } from './args.js'
 import { routed } from './options.js'
@@ -190,9 +191,26 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
     throw new UsageError('argument --http2: needs --tls-cert or --tls-self-signed (browsers speak HTTP/2 only over TLS)')
   }
   if (args.single !== undefined) await checkSingle(args.single, directory)
+  const writes = args.upload || args.delete
+  if (args.cgi && (writes || args.webdav)) {
+    // CGI and WebDAV handlers are siblings over static (single inheritance): no clean mix.
+    throw new UsageError('argument --cgi: not allowed with --upload, --delete or --webdav')
+  }
+  const guard = await accessGuardFor(args, deps.cwd)
+  if (args.http2 && (writes || args.webdav || guard.authenticates)) {
+    // The HTTP/2 listener serves files only and does not pass through the access guard.
+    throw new UsageError('argument --http2: not allowed with --upload, --delete, --webdav or --auth')
+  }
+  if (writes && !guard.authenticates && !args.allowAnonymousWrites && !isLoopback(args.bind)) {
+    // One line, as the issue asks: anyone on the network could write otherwise.
+    deps.stderr.write(
+      `${prog}: error: --upload/--delete without --auth on ${args.bind ?? 'all interfaces'}: anyone who can reach it could write; add -a USER:PASS, bind to 127.0.0.1, or pass --allow-anonymous-writes\n`,
+    )
+    return 2
+  }
 
   const settings = handlerSettings(args, directory)
-  const Handler = configureHandler(await deps.handlerFor(settings), settings)
+  const Handler = guarded(configureHandler(await deps.handlerFor(settings), settings), args, guard)
   const options: Record<string, unknown> = {}
   if (args.tlsCert !== undefined) {
     const tls: { certFile: string; keyFile?: string; password?: string } = { certFile: inDir(args.tlsCert, deps.cwd) }
@@ -250,6 +268,9 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
         (text) => renderUnicodeCompact(text, { border: 1 }),
       )
       deps.stdout.write([formatBanner(server), ...details].join('\n') + '\n')
+      if (guard.authenticates && !server.url.startsWith('https:') && !isLoopback(args.bind)) {
+        deps.stdout.write('WARNING: passwords travel in clear text without TLS; use --tls-cert or --tls-self-signed on a network.\n')
+      }
       if (args.open !== undefined) await openAt(server, args.open, deps, prog)
     }
     await server.serveForever()
@@ -346,6 +367,47 @@ function configureHandler(Base: HandlerClass, settings: HandlerSettings): Handle
     override logMessage(): void {
       // --quiet: no access log. Handler crashes still reach logStream through handleError.
     }
+  }
+}
+
+/** Whether the bind address only takes connections from this machine. */
+function isLoopback(bind: string | undefined): boolean {
+  if (bind === undefined) return false
+  const host = bind.replace(/^\[|\]$/g, '').toLowerCase()
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::ffff:127.0.0.1'
+}
+
+/** The access rules the flags ask for: `-a`, `--auth-file`, `--auth-writes-only`, `--allowed-hosts`. */
+async function accessGuardFor(args: ParsedArgs, cwd: string | undefined): Promise<AccessGuard> {
+  const credentials: Credential[] = [...args.auth]
+  if (args.authFile !== undefined) {
+    let text: string
+    try {
+      text = await readFile(inDir(args.authFile, cwd), 'utf8')
+    } catch (error) {
+      throw new UsageError(`argument --auth-file: ${describeOSError(error, args.authFile)}`, { cause: error })
+    }
+    try {
+      credentials.push(...parseHtpasswd(text))
+    } catch (error) {
+      throw new UsageError(`argument --auth-file: ${oneLine((error as Error).message)}`, { cause: error })
+    }
+  }
+  if (args.authWritesOnly && credentials.length === 0) throw new UsageError('argument --auth-writes-only: needs -a/--auth or --auth-file')
+  const hosts = args.allowedHosts.flat()
+  // The Host check (DNS rebinding) is on whenever writes, auth or live reload are.
+  const needsHostCheck = args.upload || args.delete || args.webdav || args.watch || credentials.length > 0
+  const options = { credentials, authWritesOnly: args.authWritesOnly }
+  if (hosts.includes('any')) return new AccessGuard({ ...options, allowedHosts: 'any' })
+  return new AccessGuard(needsHostCheck ? { ...options, allowedHosts: hosts } : options)
+}
+
+/** Put the guard on the handler class when any rule is on; plain serving stays as CPython's. */
+function guarded(Base: HandlerClass, args: ParsedArgs, guard: AccessGuard): HandlerClass {
+  const active = guard.authenticates || args.upload || args.delete || args.webdav || args.watch || args.allowedHosts.length > 0
+  if (!active) return Base
+  return class GuardedHandler extends Base {
+    override accessGuard = guard
   }
 }
 

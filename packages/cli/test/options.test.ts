@@ -44,6 +44,11 @@ describe('optionsFor', () => {
     listing: 'rich',
     archive: true,
     cacheSeconds: undefined,
+    upload: true,
+    delete: false,
+    webdav: false,
+    maxUpload: undefined,
+    onDuplicate: 'rename',
   }
 
   it('gives a handler class the directory and exactly the rows routed to `handler`', () => {
@@ -59,9 +64,9 @@ describe('optionsFor', () => {
     })
   })
 
-  it('gives the CGI and dav classes only their own rows (none yet)', () => {
+  it('gives the CGI and dav classes only their own rows', () => {
     expect(optionsFor(settings, 'cgi')).toEqual({})
-    expect(optionsFor(settings, 'dav')).toEqual({})
+    expect(optionsFor(settings, 'dav')).toEqual({ upload: true, delete: false, webdav: false, onDuplicate: 'rename' })
   })
 
   it('carries a parsed flag to its handler option', () => {

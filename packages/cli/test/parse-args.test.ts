@@ -30,6 +30,16 @@ const DEFAULTS: ParsedArgs = {
   http2: false,
   listing: 'python',
   archive: false,
+  upload: false,
+  delete: false,
+  webdav: false,
+  maxUpload: undefined,
+  onDuplicate: undefined,
+  auth: [],
+  authFile: undefined,
+  authWritesOnly: false,
+  allowedHosts: [],
+  allowAnonymousWrites: false,
   cors: false,
   quiet: false,
 }
@@ -236,7 +246,9 @@ describe('usage and help', () => {
         '[--tls-password-file PATH] [-H HEADER] [--workers N] [--max-connections N] [--max-connections-per-address N] ' +
         '[--first-byte-timeout SECONDS] [--follow-symlinks] [--dotfiles] ' +
         '[--precompressed] [--compress] [--watch] [-s [FILE]] [-o [PATH]] [-c SECONDS] [--qr] [--tls-self-signed] [--http2] ' +
-        '[--listing MODE] [--archive] [--cors] [-q] [--version] [port]\n',
+        '[--listing MODE] [--archive] [--upload] [--delete] [--webdav] [--max-upload SIZE] [--on-duplicate ACTION] [-a USER:PASS] [--auth-file FILE] ' +
+        '[--auth-writes-only] [--allowed-hosts NAMES] [--allow-anonymous-writes] ' +
+        '[--cors] [-q] [--version] [port]\n',
     )
   })
 

@@ -87,6 +87,11 @@ describe('run(): serving', () => {
         listing: 'rich',
         archive: false,
         quiet: false,
+        upload: false,
+        delete: false,
+        webdav: false,
+        maxUpload: undefined,
+        onDuplicate: undefined,
       },
     ])
   })

@@ -254,7 +254,9 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
       } else if (await isEmptyDirectory(target.fsPath)) {
         await rmdir(target.fsPath)
       } else {
-        const depth = this.headers.get('depth')
+        // RFC 4918 §9.6.1: a WebDAV DELETE of a collection acts as Depth: infinity, so WebDAV
+        // clients send none; a plain --delete share asks for it explicitly.
+        const depth = this.headers.get('depth') ?? (this.webdav ? 'infinity' : undefined)
         if (depth?.trim().toLowerCase() !== 'infinity') {
           this.#refuse(409, 'Directory not empty (send Depth: infinity to delete it with its contents)')
           return

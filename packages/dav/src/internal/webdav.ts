@@ -65,7 +65,11 @@ function toElements(nodes: readonly Node[], scope: ReadonlyMap<string, string>):
     let local = new Map(scope)
     for (const [attr, value] of Object.entries(attributes)) {
       if (attr === 'xmlns') local.set('', value)
-      else if (attr.startsWith('xmlns:')) local.set(attr.slice(6), value)
+      else if (attr.startsWith('xmlns:')) {
+        // Namespaces in XML 1.0 §2.2: a prefix cannot be bound to the empty name.
+        if (value === '') return undefined
+        local.set(attr.slice(6), value)
+      }
     }
     if (local.size === scope.size && [...local].every(([k, v]) => scope.get(k) === v)) local = scope as Map<string, string>
     const colon = tag.indexOf(':')
