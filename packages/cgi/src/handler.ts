@@ -241,8 +241,10 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    * script's source. CPython serves it.
    */
   async #reachesScriptDirectory(): Promise<boolean> {
-    const urlPath = splitTarget(this.path).path
     const resolver = this.#resolver()
+    // A target the resolver refuses is the static handler's to answer (400 or 404).
+    if (!resolver.resolve(this.path).ok) return false
+    const urlPath = splitTarget(this.path).path
     // Outside the root, the static handler refuses it anyway.
     const real = await resolver.realPathInside(this.translatePath(urlPath))
     if (real === undefined) return false

@@ -25,7 +25,19 @@ export { LiveReload, serveLiveReload } from './live-reload.js'
 export type { ChangeEvent, LiveReloadClient, LiveReloadOptions } from './live-reload.js'
 
 // The resolver: request-target → decoded path → file-system path → inside the root?
-export { fromWire, isInside, isReservedName, resolveTarget, resolveUrlPath, Resolver, splitTarget } from './resolver.js'
+export {
+  fromWire,
+  fsArg,
+  fsDecode,
+  fsEncode,
+  isAscii,
+  isInside,
+  isReservedName,
+  resolveTarget,
+  resolveUrlPath,
+  Resolver,
+  splitTarget,
+} from './resolver.js'
 export type {
   ReadTarget,
   ResolvedTarget,

@@ -118,6 +118,8 @@ export interface ResolvedOptions {
   readonly extensions: readonly string[]
   /** A 304 also carries `Last-Modified` and `Accept-Ranges`, as serve-static's does (CPython's carries neither). */
   readonly fileHeadersOn304: boolean
+  /** `..` above the root: stays at the root as CPython's does, or is refused as serve-static's `send` does (403). */
+  readonly aboveRoot: 'clamp' | 'refuse'
 }
 
 /** CPython's `index_pages`. */
@@ -190,6 +192,7 @@ export function resolveOptions(options: StaticOptions | undefined): ResolvedOpti
     indexPages,
     extensions: Object.freeze([]),
     fileHeadersOn304: false,
+    aboveRoot: 'clamp',
   }
 }
 

@@ -97,12 +97,16 @@ export function fromWire(text: string): string | undefined {
 export type ResolveRefusal =
   /** Not `/…` after absolute-form was taken apart (`*`, `dir/file`). 404. */
   | 'not-origin-form'
-  /** A malformed `%` escape, or bytes that are not UTF-8. 400. */
+  /** A byte above 0x7f sent raw in the target rather than percent-encoded. 400. */
+  | 'raw-non-ascii'
+  /** A malformed `%` escape (`%zz`, a lone `%`). 400. */
   | 'bad-escape'
   /** A NUL after decoding: it truncates paths in C APIs. 400. */
   | 'nul'
-  /** `..` that would climb above the root. 404. */
+  /** `..` that would climb above the root, when {@link ResolveOptions.aboveRoot} is `'refuse'`. 404. */
   | 'traversal'
+  /** A lone surrogate that names no bytes (only U+DC80–U+DCFF stand for bytes). 404. */
+  | 'unencodable'
   /** A `\` in a name: a separator on Windows. 404. */
   | 'backslash'
   /** A drive (`C:`), or on Windows any `:` (alternate data streams). 404. */
@@ -136,18 +140,30 @@ export interface ResolvedTarget {
   readonly segments: readonly string[]
   /** The decoded URL path: `/` + the segments joined, plus `/` when {@link trailingSlash}. */
   readonly path: string
-  /** The path ended with `/` before decoding (`%2F` does not count). */
+  /** The decoded path ended with `/` (gh-134098: `%2F` counts). */
   readonly trailingSlash: boolean
   /** The query, still encoded; `undefined` when there was no `?`. */
   readonly query: string | undefined
   /** Where the segments lead under the root. Nothing has been looked up yet. */
   readonly fsPath: string
+  /**
+   * The bytes of `fsPath` when a name is not UTF-8 (it holds U+DC80–U+DCFF for those bytes,
+   * as Python's `surrogateescape`): pass these to `node:fs`, which would turn the string's
+   * lone surrogates into U+FFFD. `undefined` for the usual, UTF-8 path.
+   */
+  readonly fsBytes: Buffer | undefined
 }
 
 /** What the lexical rules may allow. */
 export interface ResolveOptions {
   /** Let names that start with `.` through. Default `false` (`/.well-known/` is always allowed). */
   readonly dotfiles?: boolean
+  /**
+   * What `..` above the root does: `'clamp'` (default) stays at the root as CPython's
+   * `posixpath.normpath` does (`/../x` is `/x`); `'refuse'` refuses the target with
+   * `'traversal'`, as serve-static's `send` does (it answers 403).
+   */
+  readonly aboveRoot?: 'clamp' | 'refuse'
 }
 
 function refusal(status: 400 | 404, reason: ResolveRefusal): TargetRefusal {
@@ -155,28 +171,39 @@ function refusal(status: 400 | 404, reason: ResolveRefusal): TargetRefusal {
 }
 
 /**
- * The lexical step, for a URL path already split off its query ({@link splitTarget}): decode
- * once (a bad escape or invalid UTF-8, which includes over-long forms such as `%c0%ae`, is a
- * 400), refuse NUL (400), normalize `.` and `..`, refuse what climbs above the root, refuse
- * backslashes and drive letters (they mean something else to Windows), then refuse dotfiles
- * unless allowed. Returns the segments; {@link resolveTarget} adds the file-system path.
+ * The lexical step, for a URL path already split off its query ({@link splitTarget}), with
+ * CPython's `translate_path` rules and our refusals on top:
+ *
+ * - a raw byte above 0x7f (not percent-encoded) is not a valid target: 400;
+ * - decode once, as CPython's `unquote(path, errors='surrogatepass')`: `%XX` → bytes → UTF-8,
+ *   where bytes that are not UTF-8 (`%ff`) decode with U+FFFD as CPython falls back to, and an
+ *   encoded surrogate (`%ED%B3%BF`, CPython's link to a file named with the byte `0xff`) stays a
+ *   lone surrogate; a malformed escape (`%zz`, a lone `%`) is a 400 (CPython keeps it as text);
+ * - NUL: 400; a trailing `/` is judged after decoding (gh-134098: `/file%2f` is not the file);
+ * - `.` and `..` resolve and clamp at the root (`/../x`, `/%2e%2e/x`, `..%2f..` are `/x`), or
+ *   refuse with `'traversal'` when `aboveRoot` is `'refuse'`;
+ * - a `\` or a drive (`C:`) in a name: 404 (they mean something else to Windows);
+ * - dotfiles: 404 unless allowed (`/.well-known/` always is).
  */
 export function resolveUrlPath(
   urlPath: string,
   options?: ResolveOptions,
 ): { readonly ok: true; readonly segments: string[]; readonly trailingSlash: boolean } | TargetRefusal {
   if (urlPath.charCodeAt(0) !== SLASH) return refusal(404, 'not-origin-form')
-  const text = fromWire(urlPath)
-  if (text === undefined) return refusal(400, 'bad-escape')
-  let decoded = text
-  if (text.includes('%')) {
-    try {
-      // Decoded exactly once: `%252e` becomes the literal name `%2e`, never `.` (double-decoding attack).
-      decoded = decodeURIComponent(text)
-    } catch {
-      // malicious or broken path: `%zz`, a lone `%`, invalid or over-long UTF-8 (`%c0%ae`)
-      return refusal(400, 'bad-escape')
-    }
+  let decoded = urlPath
+  let escaped = false
+  for (let i = 0; i < urlPath.length; i++) {
+    const c = urlPath.charCodeAt(i)
+    // Request lines are bytes read as Latin-1: anything above 0x7f was sent raw, not encoded.
+    if (c > 0x7f) return refusal(400, 'raw-non-ascii')
+    if (c === 0x25 /* % */) escaped = true
+  }
+  if (escaped) {
+    const bytes = percentDecode(urlPath)
+    // `%zz`, a lone `%`: malformed, refused rather than taken as text.
+    if (bytes === undefined) return refusal(400, 'bad-escape')
+    // Decoded exactly once: `%252e` becomes the literal name `%2e`, never `.` (double-decoding attack).
+    decoded = decodeUTF8SurrogatePass(bytes)
   }
   // NUL truncates paths in C APIs (poison-null-byte attack).
   if (decoded.includes('\0')) return refusal(400, 'nul')
@@ -189,8 +216,8 @@ export function resolveUrlPath(
     start = i + 1
     if (segment === '' || segment === '.') continue
     if (segment === '..') {
-      // Directory traversal: `..` that would climb above the root (`/../x`, `/a/../../x`).
-      if (segments.length === 0) return refusal(404, 'traversal')
+      // posixpath.normpath: `..` removes the name before it, and stays at the root (`/../x` is `/x`).
+      if (segments.length === 0 && options?.aboveRoot === 'refuse') return refusal(404, 'traversal')
       segments.pop()
       continue
     }
@@ -207,7 +234,176 @@ export function resolveUrlPath(
       if (segment.charCodeAt(0) === 0x2e && !(i === 0 && segment === '.well-known')) return refusal(404, 'dotfile')
     }
   }
-  return { ok: true, segments, trailingSlash: urlPath.charCodeAt(urlPath.length - 1) === SLASH }
+  // gh-134098: after decoding, so `/dir%2f` is the directory and `/file%2f` is not the file.
+  return { ok: true, segments, trailingSlash: decoded.charCodeAt(decoded.length - 1) === SLASH }
+}
+
+/** `%XX` escapes → bytes (the rest is ASCII); `undefined` for a malformed escape. */
+function percentDecode(text: string): Buffer | undefined {
+  const out = Buffer.allocUnsafe(text.length)
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 0x25) {
+      out[n++] = c
+      continue
+    }
+    const hi = hexValue(text.charCodeAt(i + 1))
+    const lo = hexValue(text.charCodeAt(i + 2))
+    if (hi < 0 || lo < 0) return undefined
+    out[n++] = (hi << 4) | lo
+    i += 2
+  }
+  return out.subarray(0, n)
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30
+  const lower = c | 0x20
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x57
+  return -1
+}
+
+/**
+ * Python's `bytes.decode('utf-8', 'surrogatepass')`, falling back as CPython's `translate_path`
+ * does to `errors='replace'` when the bytes are not UTF-8 even with encoded surrogates allowed.
+ */
+export function decodeUTF8SurrogatePass(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes)
+  } catch {
+    // Not UTF-8 as the WHATWG decoder knows it: maybe encoded surrogates (ED A0–BF xx).
+  }
+  let out = ''
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i] as number
+    const length = sequenceLength(bytes, i, true)
+    if (length === 0) return Buffer.from(bytes).toString('utf8')
+    if (length === 1) out += String.fromCharCode(b)
+    else if (b === 0xed && ((bytes[i + 1] as number) & 0xe0) === 0xa0) {
+      out += String.fromCharCode(0xd000 | (((bytes[i + 1] as number) & 0x3f) << 6) | ((bytes[i + 2] as number) & 0x3f))
+    } else out += Buffer.from(bytes.subarray(i, i + length)).toString('utf8')
+    i += length
+  }
+  return out
+}
+
+/**
+ * The length of the UTF-8 sequence at `i` (1–4), or 0 when it is not valid. Encoded surrogates
+ * (ED A0–BF xx) count as valid only when `surrogates` is set.
+ */
+function sequenceLength(bytes: Uint8Array, i: number, surrogates: boolean): number {
+  const b = bytes[i] as number
+  if (b < 0x80) return 1
+  const cont = (k: number): boolean => ((bytes[i + k] ?? 0) & 0xc0) === 0x80
+  if (b >= 0xc2 && b <= 0xdf) return cont(1) ? 2 : 0
+  if (b >= 0xe0 && b <= 0xef) {
+    const b1 = bytes[i + 1] ?? 0
+    if (b === 0xe0 && b1 < 0xa0) return 0
+    if (b === 0xed && b1 >= 0xa0 && !surrogates) return 0
+    return cont(1) && cont(2) ? 3 : 0
+  }
+  if (b >= 0xf0 && b <= 0xf4) {
+    const b1 = bytes[i + 1] ?? 0
+    if ((b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 >= 0x90)) return 0
+    return cont(1) && cont(2) && cont(3) ? 4 : 0
+  }
+  return 0
+}
+
+/**
+ * A file name read as bytes, as Python's `os.fsdecode` shows it (`surrogateescape`): UTF-8
+ * where it is UTF-8, and each other byte `b` as the lone surrogate U+DC00+b.
+ */
+export function fsDecode(name: Uint8Array): string {
+  try {
+    return UTF8.decode(name)
+  } catch {
+    // some bytes are not UTF-8
+  }
+  let out = ''
+  for (let i = 0; i < name.length; ) {
+    const length = sequenceLength(name, i, false)
+    if (length === 0) {
+      out += String.fromCharCode(0xdc00 | (name[i] as number))
+      i++
+    } else {
+      out += Buffer.from(name.subarray(i, i + length)).toString('utf8')
+      i += length
+    }
+  }
+  return out
+}
+
+/**
+ * What to hand `node:fs` for a path: the string itself, or its bytes when it holds escaped
+ * bytes (U+DC80–U+DCFF, see {@link fsDecode}), which a string would turn into U+FFFD.
+ */
+export function fsArg(fsPath: string): string | Buffer {
+  for (let i = 0; i < fsPath.length; i++) {
+    const c = fsPath.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdfff) return fsEncode(fsPath) ?? fsPath
+  }
+  return fsPath
+}
+
+/** `realpath` of a path that may hold escaped bytes; the result is escaped the same way. */
+export function realPathSync(fsPath: string): string {
+  const arg = fsArg(fsPath)
+  if (typeof arg === 'string') return realpathSync.native(arg)
+  return fsDecode(realpathSync.native(arg, { encoding: 'buffer' }))
+}
+
+/**
+ * Python's `urllib.parse.quote(text, safe='/', errors='surrogatepass')`: what CPython's listing
+ * puts in an href. A lone surrogate (a byte of a name that is not UTF-8) is encoded as the three
+ * bytes of its code point, and CPython's `translate_path` decodes it back the same way.
+ */
+export function wtf8(text: string): Buffer {
+  if (!hasLoneSurrogate(text)) return Buffer.from(text, 'utf8')
+  const bytes: number[] = []
+  for (let i = 0; i < text.length; i++) {
+    const c = text.codePointAt(i) as number
+    if (c > 0xffff) i++
+    if (c < 0xd800 || c > 0xdfff) {
+      for (const b of Buffer.from(String.fromCodePoint(c), 'utf8')) bytes.push(b)
+    } else {
+      bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f))
+    }
+  }
+  return Buffer.from(bytes)
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Whether `text` holds a surrogate that is not half of a pair (Python's escaped bytes). */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text)
+}
+
+/**
+ * The bytes of a name as Python's `os.fsencode` gives them (`surrogateescape`): U+DC80–U+DCFF
+ * become the single bytes 0x80–0xFF, the rest is UTF-8; `undefined` for another lone
+ * surrogate, which names no file (CPython fails to encode it).
+ */
+export function fsEncode(text: string): Buffer | undefined {
+  if (!hasLoneSurrogate(text)) return Buffer.from(text, 'utf8')
+  const parts: Buffer[] = []
+  let start = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0xd800 || c > 0xdfff) continue
+    const next = text.charCodeAt(i + 1)
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++
+      continue
+    }
+    if (c < 0xdc80 || c > 0xdcff) return undefined
+    parts.push(Buffer.from(text.slice(start, i), 'utf8'), Buffer.of(c & 0xff))
+    start = i + 1
+  }
+  parts.push(Buffer.from(text.slice(start), 'utf8'))
+  return Buffer.concat(parts)
 }
 
 function isDriveLike(segment: string): boolean {
@@ -230,9 +426,16 @@ function isDriveLike(segment: string): boolean {
  */
 export function resolveTarget(root: string, target: string, options?: ResolveOptions): ResolvedTarget | TargetRefusal {
   const parts = splitTarget(target)
+  if (parts.query !== undefined && !isAscii(parts.query)) return refusal(400, 'raw-non-ascii')
   const checked = resolveUrlPath(parts.path, options)
   if (!checked.ok) return checked
   const { segments, trailingSlash } = checked
+  const fsPath = path.join(path.resolve(root), ...segments)
+  let fsBytes: Buffer | undefined
+  if (hasLoneSurrogate(fsPath)) {
+    fsBytes = fsEncode(fsPath)
+    if (fsBytes === undefined) return refusal(404, 'unencodable')
+  }
   const joined = '/' + segments.join('/')
   return {
     ok: true,
@@ -240,8 +443,15 @@ export function resolveTarget(root: string, target: string, options?: ResolveOpt
     path: trailingSlash && segments.length > 0 ? joined + '/' : joined,
     trailingSlash,
     query: parts.query,
-    fsPath: path.join(path.resolve(root), ...segments),
+    fsPath,
+    fsBytes,
   }
+}
+
+/** No character above 0x7f: nothing was sent raw that should have been percent-encoded. */
+export function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false
+  return true
 }
 
 // ---- containment ----------------------------------------------------------------------------
@@ -312,17 +522,19 @@ export class Resolver {
   readonly root: string
   readonly dotfiles: boolean
   readonly followSymlinks: boolean
+  readonly aboveRoot: 'clamp' | 'refuse'
   #realRoot: string | undefined
 
   constructor(root: string, options?: ResolverOptions) {
     this.root = path.resolve(root)
     this.dotfiles = options?.dotfiles === true
     this.followSymlinks = options?.followSymlinks === true
+    this.aboveRoot = options?.aboveRoot ?? 'clamp'
   }
 
   /** The lexical step alone ({@link resolveTarget} with this root and options). */
   resolve(target: string): ResolvedTarget | TargetRefusal {
-    return resolveTarget(this.root, target, { dotfiles: this.dotfiles })
+    return resolveTarget(this.root, target, { dotfiles: this.dotfiles, aboveRoot: this.aboveRoot })
   }
 
   /** The root's real path; `undefined` when it does not exist (then nothing is inside it). */

@@ -123,7 +123,7 @@ export function resolveServeStaticOptions(options: ServeStaticOptions | undefine
     ? `public, max-age=${String(Math.floor(maxAge / 1000))}${raw.immutable ? ', immutable' : ''}`
     : undefined
   return {
-    core: { ...core, extensions: Object.freeze(extensions), fileHeadersOn304: true },
+    core: { ...core, extensions: Object.freeze(extensions), fileHeadersOn304: true, aboveRoot: 'refuse' },
     acceptRanges: raw.acceptRanges !== false,
     cacheControl,
     dotfiles,

@@ -192,7 +192,7 @@ describe.skipIf(!hasPython)('parity with CPython (python3 on this machine)', () 
   })
 
   it('translatePath matches SimpleHTTPRequestHandler.translate_path', () => {
-    const inputs = ['/', '/a/b', '/a/b/', '/a/./b/../c', '/../../etc/passwd', '/a%20b?x#y', '/%2e%2e/x', '//x//y/', '/a/%2F', '/.hidden', '/ü/%C3%BC']
+    const inputs = ['/', '/a/b', '/a/b/', '/a/./b/../c', '/../../etc/passwd', '/a%20b?x#y', '/%2e%2e/x', '//x//y/', '/.hidden', '/ü/%C3%BC']
     const expected = runPython(
       [
         'import sys, json',
@@ -204,6 +204,11 @@ describe.skipIf(!hasPython)('parity with CPython (python3 on this machine)', () 
       inputs,
     )
     expect(inputs.map((p) => translatePath('/srv/www', p))).toEqual(expected)
+  })
+
+  it('translatePath judges a trailing slash after decoding (gh-134098, newer than some local Pythons)', () => {
+    expect(translatePath('/srv/www', '/a/%2F')).toBe(path.join('/srv/www', 'a') + '/')
+    expect(translatePath('/srv/www', '/a%2f')).toBe(path.join('/srv/www', 'a') + '/')
   })
 
   it('If-Modified-Since dates compare as CPython’s parsedate_to_datetime does', () => {

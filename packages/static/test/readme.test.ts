@@ -33,8 +33,8 @@ describe('README', () => {
   })
 
   it('documents every option, with a default and an example', () => {
-    // extensions and fileHeadersOn304 are set through serveStatic's options, not these.
-    const coreOnly = ['extensions', 'fileHeadersOn304']
+    // extensions, fileHeadersOn304 and aboveRoot are set through serveStatic's options, not these.
+    const coreOnly = ['extensions', 'fileHeadersOn304', 'aboveRoot']
     const shared = Object.keys(resolveOptions({})).filter((name) => !coreOnly.includes(name))
     expect(firstColumn('Options').sort()).toEqual(['directory', ...shared].sort())
     for (const option of [...shared, 'directory', 'fallthrough', 'prefix']) expect(readme, option).toContain(`\`${option}\` — `)

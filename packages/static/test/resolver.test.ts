@@ -6,24 +6,31 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promis
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isInside, isReservedName, resolveTarget, resolveUrlPath, Resolver, splitTarget } from '../src/index.js'
+import { fsDecode, fsEncode, isInside, isReservedName, resolveTarget, resolveUrlPath, Resolver, splitTarget } from '../src/index.js'
 
-describe('resolveUrlPath (decode once, NUL, normalize, traversal, separators, dotfiles)', () => {
+describe('resolveUrlPath (raw bytes, decode once as CPython, NUL, normalize and clamp, separators, dotfiles)', () => {
   const cases: [string, ReturnType<typeof resolveUrlPath>][] = [
     ['/', { ok: true, segments: [], trailingSlash: true }],
     ['/a/b.txt', { ok: true, segments: ['a', 'b.txt'], trailingSlash: false }],
     ['/a//./b/', { ok: true, segments: ['a', 'b'], trailingSlash: true }],
     ['/a/../b', { ok: true, segments: ['b'], trailingSlash: false }],
     ['/a%2fb', { ok: true, segments: ['a', 'b'], trailingSlash: false }],
-    ['/a%2F', { ok: true, segments: ['a'], trailingSlash: false }],
+    ['/a%2F', { ok: true, segments: ['a'], trailingSlash: true }],
     ['/%252e%252e', { ok: true, segments: ['%2e%2e'], trailingSlash: false }],
     ['/.well-known/x', { ok: true, segments: ['.well-known', 'x'], trailingSlash: false }],
     ['/.git/../x', { ok: true, segments: ['x'], trailingSlash: false }],
     ['/f%C3%BCnke', { ok: true, segments: ['fünke'], trailingSlash: false }],
-    ['/..', { ok: false, status: 404, reason: 'traversal' }],
-    ['/a/../../b', { ok: false, status: 404, reason: 'traversal' }],
-    ['/%2e%2e/x', { ok: false, status: 404, reason: 'traversal' }],
-    ['/..%2fx', { ok: false, status: 404, reason: 'traversal' }],
+    // posixpath.normpath: `..` clamps at the root
+    ['/..', { ok: true, segments: [], trailingSlash: false }],
+    ['/a/../../b', { ok: true, segments: ['b'], trailingSlash: false }],
+    ['/%2e%2e/x', { ok: true, segments: ['x'], trailingSlash: false }],
+    ['/..%2fx', { ok: true, segments: ['x'], trailingSlash: false }],
+    ['/../../dir/test', { ok: true, segments: ['dir', 'test'], trailingSlash: false }],
+    // bytes that are not UTF-8 decode with replacement; encoded surrogates stay lone surrogates
+    ['/%ff', { ok: true, segments: ['\ufffd'], trailingSlash: false }],
+    ['/%c0%ae', { ok: true, segments: ['\ufffd\ufffd'], trailingSlash: false }],
+    ['/%ed%a0%80', { ok: true, segments: ['\ud800'], trailingSlash: false }],
+    ['/caf%ED%B3%A9', { ok: true, segments: ['caf\udce9'], trailingSlash: false }],
     ['/..%5cx', { ok: false, status: 404, reason: 'backslash' }],
     ['/a\\b', { ok: false, status: 404, reason: 'backslash' }],
     ['/C:/x', { ok: false, status: 404, reason: 'drive' }],
@@ -33,9 +40,11 @@ describe('resolveUrlPath (decode once, NUL, normalize, traversal, separators, do
     ['/.well-known/.x', { ok: false, status: 404, reason: 'dotfile' }],
     ['/a/.well-known', { ok: false, status: 404, reason: 'dotfile' }],
     ['/%zz', { ok: false, status: 400, reason: 'bad-escape' }],
-    ['/%c0%ae', { ok: false, status: 400, reason: 'bad-escape' }],
-    ['/%ed%a0%80', { ok: false, status: 400, reason: 'bad-escape' }],
-    ['/\xff', { ok: false, status: 400, reason: 'bad-escape' }],
+    ['/%z', { ok: false, status: 400, reason: 'bad-escape' }],
+    ['/%', { ok: false, status: 400, reason: 'bad-escape' }],
+    ['/\xff', { ok: false, status: 400, reason: 'raw-non-ascii' }],
+    ['/f\xc3\xbcnke', { ok: false, status: 400, reason: 'raw-non-ascii' }],
+    ['/日本', { ok: false, status: 400, reason: 'raw-non-ascii' }],
     ['/a%00', { ok: false, status: 400, reason: 'nul' }],
     ['*', { ok: false, status: 404, reason: 'not-origin-form' }],
   ]
@@ -69,14 +78,17 @@ describe('resolveTarget (lexical, with the root)', () => {
       trailingSlash: false,
       query: 'x=1',
       fsPath: path.join(root, 'a b.txt'),
+      fsBytes: undefined,
     })
     expect(resolveTarget(root, 'http://evil.example//sub/?q')).toMatchObject({ path: '/sub/', fsPath: path.join(root, 'sub') })
     expect(resolveTarget(root, '/')).toMatchObject({ path: '/', fsPath: root })
   })
 
   it('refuses what the lexical rules refuse', () => {
-    expect(resolveTarget(root, '/../etc/passwd')).toEqual({ ok: false, status: 404, reason: 'traversal' })
-    expect(resolveTarget(root, 'http://h/%2e%2e/etc/passwd')).toEqual({ ok: false, status: 404, reason: 'traversal' })
+    expect(resolveTarget(root, '/../etc/passwd')).toMatchObject({ ok: true, fsPath: path.join(root, 'etc', 'passwd') })
+    expect(resolveTarget(root, 'http://h/%2e%2e/etc/passwd')).toMatchObject({ ok: true, fsPath: path.join(root, 'etc', 'passwd') })
+    expect(resolveTarget(root, '/x?q=\xff')).toEqual({ ok: false, status: 400, reason: 'raw-non-ascii' })
+    expect(resolveTarget(root, '/%ed%a0%80')).toEqual({ ok: false, status: 404, reason: 'unencodable' })
     expect(resolveTarget(root, '/.env')).toEqual({ ok: false, status: 404, reason: 'dotfile' })
     expect(resolveTarget(root, '/.env', { dotfiles: true })).toMatchObject({ ok: true, segments: ['.env'] })
   })
@@ -143,9 +155,11 @@ describe('Resolver on a real tree', () => {
     expect(await resolver.forRead('/outdir/secret.txt')).toEqual({ ok: false, status: 404, reason: 'outside-root' })
     expect(await resolver.forRead('/nope')).toEqual({ ok: false, status: 404, reason: 'missing' })
     expect(await resolver.forRead('/.env')).toEqual({ ok: false, status: 404, reason: 'dotfile' })
-    expect(await resolver.forRead('/../secret.txt')).toEqual({ ok: false, status: 404, reason: 'traversal' })
-    expect(await resolver.forRead('/..%2fsecret.txt')).toEqual({ ok: false, status: 404, reason: 'traversal' })
-    expect(await resolver.forRead('/%2e%2e/root2/secret.txt')).toEqual({ ok: false, status: 404, reason: 'traversal' })
+    // `..` clamps at the root: these name files inside it, which do not exist.
+    expect(await resolver.forRead('/../secret.txt')).toEqual({ ok: false, status: 404, reason: 'missing' })
+    expect(await resolver.forRead('/..%2fsecret.txt')).toEqual({ ok: false, status: 404, reason: 'missing' })
+    expect(await resolver.forRead('/%2e%2e/root2/secret.txt')).toEqual({ ok: false, status: 404, reason: 'missing' })
+    expect(await resolver.forRead('/dir/../../dir/file.txt')).toMatchObject({ ok: true, path: '/dir/file.txt' })
     expect(await resolver.forRead('/dir/file.txt%00.png')).toEqual({ ok: false, status: 400, reason: 'nul' })
     expect(await resolver.forRead('/..%5csecret.txt')).toEqual({ ok: false, status: 404, reason: 'backslash' })
   })
@@ -181,8 +195,24 @@ describe('Resolver on a real tree', () => {
     expect(await refused('/dir/a.')).toEqual({ ok: false, status: 404, reason: 'reserved-name' })
     expect(await refused('/dir/a%3Cb')).toEqual({ ok: false, status: 404, reason: 'reserved-name' })
     expect(await refused('/.env')).toEqual({ ok: false, status: 404, reason: 'dotfile' })
-    expect(await refused('/../new.txt')).toEqual({ ok: false, status: 404, reason: 'traversal' })
+    expect(await refused('/../../.env')).toEqual({ ok: false, status: 404, reason: 'dotfile' })
+    expect(await refused('/../dir/new.txt')).toMatchObject({ ok: true, parentPath: path.join(root, 'dir') })
     expect(await refused('/dir/%00')).toEqual({ ok: false, status: 400, reason: 'nul' })
     expect(await new Resolver(root, { dotfiles: true }).forWrite('/.env')).toMatchObject({ ok: true, name: '.env' })
+  })
+})
+
+describe('file names that are not UTF-8 (Python\'s surrogateescape)', () => {
+  it('fsDecode and fsEncode round-trip any bytes', () => {
+    for (const bytes of [Buffer.from('caf\xe9', 'latin1'), Buffer.from([0xff]), Buffer.from('日本', 'utf8'), Buffer.from([0xed, 0xa0, 0x80])]) {
+      expect(fsEncode(fsDecode(bytes))).toEqual(bytes)
+    }
+    expect(fsDecode(Buffer.from('caf\xe9', 'latin1'))).toBe('caf\udce9')
+    expect(fsEncode('\ud800')).toBeUndefined()
+  })
+
+  it('resolveTarget gives the bytes to open when a name is not UTF-8', () => {
+    const found = resolveTarget('/srv', '/caf%ED%B3%A9.txt')
+    expect(found).toMatchObject({ ok: true, fsPath: '/srv/caf\udce9.txt', fsBytes: Buffer.from('/srv/caf\xe9.txt', 'latin1') })
   })
 })

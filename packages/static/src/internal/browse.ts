@@ -16,7 +16,7 @@ import { matchesETag, type RequestHeaders } from './conditional.js'
 import type { StaticPlan } from './core.js'
 import { readVisibleEntries, type VisibleEntry } from './entries.js'
 import type { ListingPolicy } from './listing.js'
-import { fromWire, splitTarget } from '../resolver.js'
+import { splitTarget } from '../resolver.js'
 import { quote, unquote } from './url-path.js'
 
 /** Which way to sort. */
@@ -355,7 +355,7 @@ export class Browser {
     const parts = splitTarget(publicTarget)
     const request = parseBrowseRequest(options, parts.query, headers)
     if (request.format === 'html' && options.listing === 'python') return undefined
-    const title = unquote(fromWire(parts.path) ?? parts.path)
+    const title = unquote(parts.path)
     const isRoot = path.resolve(dirPath) === this.#root
     if (request.format === 'zip' || request.format === 'tar.gz') {
       const members = await collectMembers(dirPath, isRoot, this.#policy)

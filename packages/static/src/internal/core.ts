@@ -6,7 +6,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { realpathSync, statSync, type Stats } from 'node:fs'
+import { statSync, type Stats } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import type { HeaderPair, ResolvedOptions } from '../options.js'
@@ -28,7 +28,7 @@ import { Browser, listingETag, validatedListing, wantsArchive } from './browse.j
 import { OpenFile, openFiles } from './open-files.js'
 import { guessType } from './mime.js'
 import { parseRange, type ByteRange, type RangeDecision } from './range.js'
-import { fromWire, isInside, resolveUrlPath, Resolver, splitTarget, type ResolveRefusal } from '../resolver.js'
+import { fsArg, fsEncode, hasLoneSurrogate, isAscii, isInside, realPathSync, resolveUrlPath, Resolver, splitTarget, type ResolveRefusal } from '../resolver.js'
 import { redirectLocation, translatePath, unquote } from './url-path.js'
 
 /** One GET or HEAD, as the core needs it. */
@@ -154,7 +154,7 @@ const clearStatsThisTurn = (): void => {
 function statThisTurn(fsPath: string): Stats | undefined {
   const known = statsThisTurn.get(fsPath)
   if (known !== undefined) return known ?? undefined
-  const stats = statSync(fsPath, STAT_OPTIONS)
+  const stats = statSync(fsArg(fsPath), STAT_OPTIONS)
   if (statsThisTurn.size < 1024) statsThisTurn.set(fsPath, stats ?? null)
   if (!clearScheduled) {
     clearScheduled = true
@@ -191,7 +191,7 @@ function refuse(status: 400 | 404 | 412, reason: RefusalReason): StaticPlan {
       kind: 'refuse',
       status,
       message: undefined,
-      explain: 'The request path is not valid percent-encoded UTF-8, or contains a NUL byte',
+      explain: 'The request target has a malformed percent-escape, a raw non-ASCII byte, or a NUL byte',
       reason,
     }
   }
@@ -241,7 +241,11 @@ export class StaticCore {
     this.#cacheControl = seconds === undefined ? undefined : seconds === 0 ? 'no-cache' : `max-age=${String(seconds)}`
     this.root = path.resolve(root)
     this.options = options
-    this.resolver = new Resolver(this.root, { dotfiles: options.dotfiles, followSymlinks: options.followSymlinks })
+    this.resolver = new Resolver(this.root, {
+      dotfiles: options.dotfiles,
+      followSymlinks: options.followSymlinks,
+      aboveRoot: options.aboveRoot,
+    })
     this.#browser = new Browser(this.root, options, {
       dotfiles: options.dotfiles,
       followSymlinks: options.followSymlinks,
@@ -286,6 +290,8 @@ export class StaticCore {
     last: boolean,
   ): StaticPlan | typeof RETRY | Promise<StaticPlan | typeof RETRY> {
     const parts = splitTarget(request.target)
+    // A raw byte above 0x7f in the query: the target is as invalid as with one in the path.
+    if (parts.query !== undefined && !isAscii(parts.query)) return refuse(400, 'raw-non-ascii')
     const checked = this.#check(parts.path)
     if (!checked.ok) return refuse(checked.status, checked.reason)
     let fsPath = checked.fsPath
@@ -583,7 +589,7 @@ export class StaticCore {
   async #readSmall(variant: Variant): Promise<{ entry: FileEntry; content: Buffer } | undefined | typeof RETRY> {
     let file: FileHandle
     try {
-      file = await open(variant.fsPath, 'r')
+      file = await open(fsArg(variant.fsPath), 'r')
     } catch {
       return undefined
     }
@@ -622,10 +628,14 @@ export class StaticCore {
     const known = cache.get(urlPath)
     if (known !== undefined) return known
     // The resolver's rules; containment is checked per file entry below, with its verdict cached.
-    const check = resolveUrlPath(urlPath, { dotfiles: this.options.dotfiles })
-    const result: CheckedPath = check.ok
+    const check = resolveUrlPath(urlPath, { dotfiles: this.options.dotfiles, aboveRoot: this.options.aboveRoot })
+    let result: CheckedPath = check.ok
       ? { ok: true, fsPath: path.join(this.root, ...check.segments), trailingSlash: check.trailingSlash }
       : check
+    // A lone surrogate other than an escaped byte names no file (CPython cannot encode it).
+    if (result.ok && hasLoneSurrogate(result.fsPath) && fsEncode(result.fsPath) === undefined) {
+      result = { ok: false, status: 404, reason: 'unencodable' }
+    }
     if (urlPath.length <= PATH_CACHE_MAX_KEY) {
       if (cache.size >= PATH_CACHE_LIMIT) cache.clear()
       cache.set(urlPath, result)
@@ -683,7 +693,7 @@ export class StaticCore {
     if (entry.verdictRoot === root) return entry.verdictInside
     if (entry.realPath === undefined) {
       try {
-        entry.realPath = realpathSync.native(fsPath)
+        entry.realPath = realPathSync(fsPath)
       } catch {
         entry.realPath = null
       }
@@ -763,13 +773,13 @@ export class StaticCore {
       return { kind: 'refuse', status: 404, message: NO_LISTING, explain: undefined, reason: 'cannot-list' }
     }
     const visible = splitTarget(publicTarget).path
-    const body = renderListing(unquote(fromWire(visible) ?? visible), lines)
+    const body = renderListing(unquote(visible), lines)
     return validatedListing(body, 'text/html; charset=utf-8', listingETag(body), headers, this.options.extraHeaders)
   }
 
   /** The `<li>` lines, from the cache while the directory's stat is unchanged. */
   async #listingLines(dirPath: string): Promise<string> {
-    const stats = statSync(dirPath)
+    const stats = statSync(fsArg(dirPath))
     const cache = this.#listings
     const known = cache.get(dirPath)
     if (

@@ -10,6 +10,7 @@ import { promisify } from 'node:util'
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib'
 import type { Encoding } from './conditional.js'
 import type { FileEntry } from './file-cache.js'
+import { fsArg } from '../resolver.js'
 
 /** How to make one derived representation of a file. */
 export interface Derivation {
@@ -163,7 +164,7 @@ export const derivedCache = new DerivedCache(32 * 1024 * 1024)
 export async function readIfUnchanged(fsPath: string, entry: FileEntry): Promise<Buffer | undefined> {
   let file
   try {
-    file = await open(fsPath, 'r')
+    file = await open(fsArg(fsPath), 'r')
   } catch {
     return undefined
   }

@@ -6,6 +6,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { htmlEscape } from '@simplehttp/handler'
+import { fsArg, fsDecode, fsEncode, hasLoneSurrogate } from '../resolver.js'
 import { quote } from './url-path.js'
 
 /** What decides which entries a listing shows. */
@@ -51,13 +52,17 @@ function compareLower(a: { key: string }, b: { key: string }): number {
  * inside the root (or `followSymlinks` is on) — a link that cannot be followed is not offered.
  */
 export async function listItems(dir: string, isRoot: boolean, policy: ListingPolicy): Promise<ListingItems> {
-  const dirents = await readdir(dir, { withFileTypes: true })
-  const named = dirents.map((dirent) => ({ dirent, key: dirent.name.toLowerCase() }))
+  // Names as bytes: one that is not UTF-8 is shown as CPython's os.listdir shows it
+  // (surrogateescape), and its href leads back to the same bytes (see `fsDecode`, `quote`).
+  const dirents = await readdir(fsArg(dir), { withFileTypes: true, encoding: 'buffer' })
+  const named = dirents.map((dirent) => {
+    const name = fsDecode(dirent.name)
+    return { dirent, name, key: name.toLowerCase() }
+  })
   named.sort(compareLower)
   let lines = ''
   let cacheable = true
-  for (const { dirent } of named) {
-    const name = dirent.name
+  for (const { dirent, name } of named) {
     if (!policy.dotfiles && name.charCodeAt(0) === 0x2e && !(isRoot && name === '.well-known')) continue
     let display = name
     let link = name
@@ -67,7 +72,7 @@ export async function listItems(dir: string, isRoot: boolean, policy: ListingPol
       if (!policy.followSymlinks) {
         let real: string
         try {
-          real = await realpath(full)
+          real = await realpath(fsArg(full))
         } catch {
           continue // broken link or loop (ELOOP): nothing to offer
         }
@@ -75,7 +80,7 @@ export async function listItems(dir: string, isRoot: boolean, policy: ListingPol
       }
       let isDirectory = false
       try {
-        isDirectory = (await stat(full)).isDirectory()
+        isDirectory = (await stat(fsArg(full))).isDirectory()
       } catch {
         // os.path.isdir is False for a broken link
       }
@@ -93,7 +98,7 @@ export async function listItems(dir: string, isRoot: boolean, policy: ListingPol
 /** The listing page around `lines`; `title` is the already unquoted, not yet escaped request path. */
 export function renderListing(title: string, lines: string): Buffer {
   const heading = `Directory listing for ${htmlEscape(title, false)}`
-  return Buffer.from(
+  const page =
     '<!DOCTYPE HTML>\n' +
       '<html lang="en">\n' +
       '<head>\n' +
@@ -103,7 +108,8 @@ export function renderListing(title: string, lines: string): Buffer {
       `<body>\n<h1>${heading}</h1>\n` +
       '<hr>\n<ul>\n' +
       lines +
-      '</ul>\n<hr>\n</body>\n</html>\n',
-    'utf8',
-  )
+    '</ul>\n<hr>\n</body>\n</html>\n'
+  // CPython encodes the page with surrogateescape: a name's bytes that are not UTF-8 go out as
+  // they are on disk.
+  return (hasLoneSurrogate(page) ? fsEncode(page) : undefined) ?? Buffer.from(page, 'utf8')
 }

@@ -16,6 +16,7 @@
  */
 import { close, fstatSync, open, read, readSync } from 'node:fs'
 import type { FileEntry } from './file-cache.js'
+import { fsArg } from '../resolver.js'
 
 /** Limits of the process-wide open-file cache. Tests may change them; nothing else should. */
 export const openFilesTuning = {
@@ -189,7 +190,7 @@ class OpenFiles {
   async #open(fsPath: string): Promise<OpenFile | 'missing'> {
     try {
       const fd = await new Promise<number>((resolve, reject) => {
-        open(fsPath, 'r', (error, descriptor) => {
+        open(fsArg(fsPath), 'r', (error, descriptor) => {
           if (error == null) resolve(descriptor)
           else reject(error)
         })

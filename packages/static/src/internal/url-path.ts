@@ -4,7 +4,7 @@
  * @module
  */
 import path from 'node:path'
-import type { TargetParts } from '../resolver.js'
+import { decodeUTF8SurrogatePass, wtf8, type TargetParts } from '../resolver.js'
 
 const SLASH = 0x2f
 const BACKSLASH = 0x5c
@@ -12,8 +12,10 @@ const PERCENT = 0x25
 const IS_WINDOWS = process.platform === 'win32'
 
 /**
- * Python's `urllib.parse.unquote`: `%XX` escapes become bytes, the bytes are read as UTF-8 with
- * replacement characters for invalid sequences, and malformed escapes stay as they are.
+ * Python's `urllib.parse.unquote(text, errors='surrogatepass')`, falling back to
+ * `errors='replace'` as CPython's handler does: `%XX` escapes become bytes, the bytes are read as
+ * UTF-8 (encoded surrogates kept as lone surrogates, other invalid sequences replaced), and
+ * malformed escapes stay as they are.
  */
 export function unquote(text: string): string {
   if (!text.includes('%')) return text
@@ -28,7 +30,7 @@ export function unquote(text: string): string {
       bytes.push(byte)
     }
   }
-  return Buffer.from(bytes).toString('utf8')
+  return decodeUTF8SurrogatePass(Uint8Array.from(bytes))
 }
 
 function isHex(byte: number | undefined): boolean {
@@ -50,9 +52,9 @@ export function translatePath(directory: string, target: string): string {
   if (mark !== -1) p = p.slice(0, mark)
   const hash = p.indexOf('#')
   if (hash !== -1) p = p.slice(0, hash)
-  // Before decoding, as CPython: `%2F` at the end does not count here.
-  const trailingSlash = p.trimEnd().endsWith('/')
   p = unquote(p)
+  // After decoding (gh-134098): `%2F` at the end counts.
+  const trailingSlash = p.endsWith('/')
   const words: string[] = []
   for (const word of p.split('/')) {
     if (word === '' || word === '.') continue
@@ -79,7 +81,7 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_
 }
 const HEX = '0123456789ABCDEF'
 
-/** Python's `urllib.parse.quote(text)` (safe `/`, UTF-8, upper-case hex): listing hrefs. */
+/** Python's `urllib.parse.quote(text, errors='surrogatepass')` (safe `/`, UTF-8, upper-case hex): listing hrefs. */
 export function quote(text: string): string {
   let plain = true
   for (let i = 0; i < text.length; i++) {
@@ -91,7 +93,7 @@ export function quote(text: string): string {
   }
   if (plain) return text
   let out = ''
-  for (const byte of Buffer.from(text, 'utf8')) {
+  for (const byte of wtf8(text)) {
     out += QUOTE_SAFE[byte] === 1 ? String.fromCharCode(byte) : `%${HEX[byte >> 4] as string}${HEX[byte & 15] as string}`
   }
   return out

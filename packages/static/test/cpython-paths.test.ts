@@ -1,0 +1,201 @@
+/**
+ * Paths exactly as current CPython resolves them (issue 11 §2), and If-None-Match before
+ * If-Modified-Since (§4): each case over a real socket, with the exact bytes of the target.
+ * Our containment stays on top (dotfiles hidden, symlinks out refused).
+ */
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SimpleHTTPRequestHandler } from '../src/index.js'
+import { LogCapture, request, startHandler, type RunningServer } from './helpers.js'
+
+let base: string
+let root: string
+let server: RunningServer
+const logs = new LogCapture()
+/** A name that is not UTF-8: `café.txt` in Latin-1. */
+const LATIN1_NAME = Buffer.from('caf\xe9.txt', 'latin1')
+/** A directory whose name is the single byte 0xff. */
+const BYTE_DIR = Buffer.from([0xff])
+
+beforeAll(async () => {
+  base = await mkdtemp(path.join(os.tmpdir(), 'simplehttp-cpython-paths-'))
+  root = path.join(base, 'root')
+  await mkdir(path.join(root, 'dir'), { recursive: true })
+  await mkdir(path.join(root, 'existing_dir'))
+  await writeFile(path.join(root, 'test'), 'the test file\n')
+  await writeFile(path.join(root, 'dir', 'test'), 'dir/test\n')
+  await writeFile(path.join(root, 'file'), 'a file\n')
+  await writeFile(path.join(root, '\ufffd'), 'named U+FFFD\n')
+  await writeFile(path.join(base, 'secret.txt'), 'SECRET')
+  await writeFile(path.join(root, '.env'), 'HIDDEN')
+  await symlink(path.join(base, 'secret.txt'), path.join(root, 'out.txt'))
+  await mkdir(path.join(root, 'bytes'))
+  await writeFile(Buffer.concat([Buffer.from(path.join(root, 'bytes') + '/'), LATIN1_NAME]), 'latin-1 name\n')
+  await mkdir(Buffer.concat([Buffer.from(path.join(root, 'bytes') + '/'), BYTE_DIR]))
+  await writeFile(Buffer.concat([Buffer.from(path.join(root, 'bytes') + '/'), BYTE_DIR, Buffer.from('/inner.txt')]), 'inner\n')
+  const Quiet = class extends SimpleHTTPRequestHandler.withOptions({ directory: root }) {
+    override logStream = logs
+  }
+  server = await startHandler(Quiet)
+})
+
+afterAll(async () => {
+  await server.close()
+  await rm(base, { recursive: true, force: true })
+})
+
+const get = (target: string, headers: Record<string, string> = {}) => request(server.port, target, { headers })
+
+/** The tree is as it was: nothing was created or removed by any request. */
+async function treeIsUnharmed(): Promise<void> {
+  expect((await readdir(root)).sort()).toEqual(['.env', 'bytes', 'dir', 'existing_dir', 'file', 'out.txt', 'test', '\ufffd'].sort())
+  expect((await stat(path.join(base, 'secret.txt'))).size).toBe(6)
+}
+
+describe('dot segments resolve and clamp at the root (posixpath.normpath)', () => {
+  it.each(['/../test', '/%2e%2e/test', '/%2E%2E/test', '/dir/../test', '/./test', '/dir/%2e%2e/test', '/..%2ftest', '/../../../test'])(
+    'GET %s serves /test',
+    async (target) => {
+      const res = await get(target)
+      expect(res.status).toBe(200)
+      expect(res.body.toString()).toBe('the test file\n')
+    },
+  )
+
+  it('GET /../../dir/test serves /dir/test; %2F segments collapse too', async () => {
+    expect((await get('/../../dir/test')).body.toString()).toBe('dir/test\n')
+    expect((await get('/dir/..%2F..%2F..%2Fdir/test')).body.toString()).toBe('dir/test\n')
+    expect((await get('/dir%2Ftest')).body.toString()).toBe('dir/test\n')
+  })
+
+  it('climbing never leaves the root: the file next to it stays out of reach', async () => {
+    for (const target of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2f..%2fsecret.txt', '/dir/../../secret.txt']) {
+      const res = await get(target)
+      expect(res.status, target).toBe(404)
+      expect(res.raw).not.toContain('SECRET')
+    }
+    // Our containment on top of CPython's rules: symlinks out and dotfiles stay refused.
+    expect((await get('/dir/../out.txt')).status).toBe(404)
+    expect((await get('/dir/%2e%2e/.env')).status).toBe(404)
+    await treeIsUnharmed()
+  })
+})
+
+describe('a trailing slash is judged after decoding (gh-134098)', () => {
+  it('/file%2f is 404, /file/ too', async () => {
+    expect((await get('/file%2f')).status).toBe(404)
+    expect((await get('/file%2F')).status).toBe(404)
+    expect((await get('/file/')).status).toBe(404)
+    expect((await get('/file')).status).toBe(200)
+  })
+
+  it('/existing_dir%2f serves the directory (no redirect)', async () => {
+    const res = await get('/existing_dir%2f')
+    expect(res.status).toBe(200)
+    expect(res.body.toString()).toContain('<title>Directory listing for /existing_dir/</title>')
+  })
+})
+
+describe('the directory redirect: the path as sent plus "/" (gh-87389)', () => {
+  it('keeps the target as sent, encoded controls and dot segments included', async () => {
+    const target = '/python.org/..%2f..%2f..%2f../%0a%0d/../existing_dir'
+    const res = await get(target)
+    expect(res.status).toBe(301)
+    expect(res.header('Location')).toBe(`${target}/`)
+  })
+
+  it('never starts the Location with //, whatever the number of leading slashes', async () => {
+    for (const target of ['//python.org/..%2f..%2f..%2f../%0a%0d/../existing_dir', '///python.org/../existing_dir']) {
+      const res = await get(target)
+      expect(res.status, target).toBe(301)
+      const location = res.header('Location') ?? ''
+      expect(location.startsWith('//'), location).toBe(false)
+      expect(location).toBe(`/${target.replace(/^\/+/, '')}/`)
+    }
+  })
+
+  it('keeps the query after the slash', async () => {
+    expect((await get('/existing_dir?a=1')).header('Location')).toBe('/existing_dir/?a=1')
+  })
+})
+
+describe('escapes that are not UTF-8 decode with replacement, as CPython does', () => {
+  it('/%ff is the file named U+FFFD', async () => {
+    const res = await get('/%ff')
+    expect(res.status).toBe(200)
+    expect(res.body.toString()).toBe('named U+FFFD\n')
+  })
+
+  it('over-long and other invalid sequences are names that do not exist: 404, not 400', async () => {
+    expect((await get('/%c0%ae%c0%ae/secret.txt')).status).toBe(404)
+    expect((await get('/%ed%a0%80')).status).toBe(404)
+  })
+})
+
+describe('names that are not UTF-8 on disk (surrogateescape round trip)', () => {
+  it('lists them as CPython does: href percent-encodes the escaped bytes, the text is the raw bytes', async () => {
+    const res = await get('/bytes/')
+    expect(res.status).toBe(200)
+    // U+DCE9 (the byte 0xe9) quoted with errors='surrogatepass': %ED%B3%A9; U+DCFF: %ED%B3%BF.
+    expect(res.body.includes(Buffer.from('<li><a href="caf%ED%B3%A9.txt">caf\xe9.txt</a></li>', 'latin1'))).toBe(true)
+    expect(res.body.includes(Buffer.from('<li><a href="%ED%B3%BF/">\xff/</a></li>', 'latin1'))).toBe(true)
+  })
+
+  it('following the href serves the file, and the directory', async () => {
+    const file = await get('/bytes/caf%ED%B3%A9.txt')
+    expect(file.status).toBe(200)
+    expect(file.body.toString()).toBe('latin-1 name\n')
+    expect((await get('/bytes/%ED%B3%BF')).status).toBe(301)
+    const dir = await get('/bytes/%ED%B3%BF/')
+    expect(dir.status).toBe(200)
+    expect(dir.body.toString()).toContain('<a href="inner.txt">inner.txt</a>')
+    expect((await get('/bytes/%ED%B3%BF/inner.txt')).body.toString()).toBe('inner\n')
+  })
+
+  it('the UTF-8 spelling (%C3%A9) is another name: 404', async () => {
+    expect((await get('/bytes/caf%C3%A9.txt')).status).toBe(404)
+  })
+})
+
+describe('raw bytes above 0x7f in the request-target are refused, never served', () => {
+  it.each([
+    ['/f\xc3\xbcnke', 'raw UTF-8'],
+    ['/caf\xe9.txt', 'a raw Latin-1 byte'],
+    ['/test?q=\xff', 'a raw byte in the query'],
+    ['/\xff', 'a lone raw byte'],
+  ])('GET %j (%s) is 400', async (target) => {
+    const res = await get(target)
+    expect(res.status).toBe(400)
+    await treeIsUnharmed()
+  })
+})
+
+describe('a target without a leading "/" is refused (RFC 9112 origin-form; CPython serves it)', () => {
+  it('GET dir/test is 400', async () => {
+    expect((await get('dir/test')).status).toBe(400)
+  })
+})
+
+describe('If-None-Match takes precedence over If-Modified-Since (RFC 9110 §13.2.2)', () => {
+  it('a tag that does not match with a date that does: 200', async () => {
+    const first = await get('/test')
+    const lastModified = first.header('Last-Modified') as string
+    const res = await get('/test', { 'If-None-Match': '"not-the-tag"', 'If-Modified-Since': lastModified })
+    expect(res.status).toBe(200)
+    expect(res.body.toString()).toBe('the test file\n')
+  })
+
+  it('If-None-Match: * on an existing file: 304', async () => {
+    const res = await get('/test', { 'If-None-Match': '*' })
+    expect(res.status).toBe(304)
+    expect(res.body.length).toBe(0)
+  })
+
+  it('a matching tag with a date before the file: 304 (the date is not looked at)', async () => {
+    const etag = (await get('/test')).header('ETag') as string
+    const res = await get('/test', { 'If-None-Match': etag, 'If-Modified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' })
+    expect(res.status).toBe(304)
+  })
+})
