@@ -95,6 +95,35 @@ describe('access rules through the app', () => {
   })
 })
 
+describe('passwords from an htpasswd file', () => {
+  it('--auth-file takes the bcrypt ($2y$) and {SHA} lines htpasswd writes; wrong or missing passwords get 401', async () => {
+    const root = await makeTree({ 'hello.txt': 'hello\n' })
+    const users = path.join(await tempDir(), 'users.htpasswd')
+    await mustRun('htpasswd', ['-c', '-B', '-b', users, 'ann', 'bcrypt pass'])
+    await mustRun('htpasswd', ['-s', '-b', users, 'bob', 'sha:pass'])
+    const lines = (await readFile(users, 'utf8')).trim().split('\n')
+    expect(lines[0]).toMatch(/^ann:\$2y\$/)
+    expect(lines[1]).toMatch(/^bob:\{SHA\}/)
+    const app = await startApp(root, '--upload', '--auth-file', users)
+    const anonymous = (await mustRun('curl', ['-s', '-D', '-', '-o', '/dev/null', `${app.origin}/hello.txt`])).toString()
+    expect(anonymous).toMatch(/^HTTP\/1\.1 401 /)
+    expect(anonymous).toContain('WWW-Authenticate: Basic realm="simplehttp", charset="UTF-8"')
+    expect(await curl('-u', 'ann:bcrypt pass', `${app.origin}/hello.txt`)).toBe('200')
+    expect(await curl('-u', 'bob:sha:pass', `${app.origin}/hello.txt`)).toBe('200')
+    expect(await curl('-u', 'ann:sha:pass', `${app.origin}/hello.txt`)).toBe('401')
+    expect(await curl('-u', 'carl:bcrypt pass', `${app.origin}/hello.txt`)).toBe('401')
+    expect(await curl('-u', 'bob:wrong', '-T', path.join(root, 'hello.txt'), `${app.origin}/new.txt`)).toBe('401')
+    expect(await listFiles(root)).toEqual(['hello.txt'])
+    expect(await curl('-u', 'bob:sha:pass', '-T', path.join(root, 'hello.txt'), `${app.origin}/new.txt`)).toBe('201')
+    expect(await readFile(path.join(root, 'new.txt'), 'utf8')).toBe('hello\n')
+  })
+})
+
+const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+}
+
 describe('a browser form', () => {
   it('headless Chromium uploads a file through a multipart form and lands back on the listing', async () => {
     const root = await makeTree({
@@ -103,10 +132,7 @@ describe('a browser form', () => {
       'photo.txt': 'pretend photo\n',
     })
     const app = await startApp(root, '--upload')
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    })
+    const browser = await chromium.launch(CHROMIUM)
     try {
       const page = await browser.newPage()
       await page.goto(`${app.origin}/upload.html`)
@@ -117,6 +143,34 @@ describe('a browser form', () => {
       await browser.close()
     }
     expect(await readFile(path.join(root, 'inbox', 'photo.txt'), 'utf8')).toBe('pretend photo\n')
+  })
+
+  it('a form on another site that posts to the share is refused (403) and writes nothing', async () => {
+    const root = await makeTree({ 'inbox/.keep-dir': '', 'hello.txt': 'hello\n' })
+    const app = await startApp(root, '--upload')
+    // The attacker's page is served by a second app on another address: another origin.
+    const evil = await makeTree({
+      'evil.html': `<form method="post" enctype="multipart/form-data" action="${app.origin}/inbox/"><input type="file" name="f"><button>Send</button></form>`,
+      'payload.txt': 'planted\n',
+    })
+    const attacker = new Spawned(process.execPath, [BIN, '-b', '127.0.0.2', '-d', evil, '-q', '0'], { cwd: evil })
+    const before = await listFiles(root)
+    const browser = await chromium.launch(CHROMIUM)
+    try {
+      const [, attackerPort] = await attacker.waitForStdout(/port (\d+)/)
+      const page = await browser.newPage()
+      await page.goto(`http://127.0.0.2:${attackerPort}/evil.html`)
+      await page.setInputFiles('input[type=file]', path.join(evil, 'payload.txt'))
+      const [response] = await Promise.all([page.waitForResponse(`${app.origin}/inbox/`), page.click('button')])
+      expect(response.status()).toBe(403)
+      expect(response.request().headers()['origin']).toBe(`http://127.0.0.2:${attackerPort}`)
+    } finally {
+      await browser.close()
+      attacker.child.kill('SIGTERM')
+      await attacker.waitForExit()
+    }
+    expect(await listFiles(root)).toEqual(before)
+    expect(await curl(`${app.origin}/hello.txt`)).toBe('200')
   })
 })
 
