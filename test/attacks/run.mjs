@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The attack suite. `node run.mjs` attacks the built simplehttp app; `--target python` attacks
+// The attack suite. `node run.mjs` attacks the built simplehttp app, then Express 5 with our
+// serveStatic() (`--target serve-static` for that alone); `--target python` attacks
 // `python3 -m http.server --cgi`; `--target both` runs both; `--write-results` runs both and
 // writes RESULTS.md. `--only <text>` keeps the cases whose family or name contains the text.
 // Prints a table of cases and ends with `N passed, N failed`; the exit code is 1 if any failed.
@@ -15,6 +16,7 @@ import { checkLog, headerInjection, hostReflection, logInjection, openRedirect, 
 import { limits } from './cases/limits.mjs'
 import { listing } from './cases/listing.mjs'
 import { methods } from './cases/methods.mjs'
+import { serveStaticAdvisories } from './cases/serve-static.mjs'
 import { dotfiles, symlinks, traversal } from './cases/traversal.mjs'
 import { makeFixture } from './lib/fixture.mjs'
 import { describeRecords, runSuite } from './lib/suite.mjs'
@@ -48,22 +50,29 @@ const ALL = [
   ...limits,
 ]
 
+/**
+ * `--target serve-static` (Express 5 with our serveStatic()): the families about what a static
+ * middleware answers. Framing, limits and methods are Node's and Express's; it runs no CGI and
+ * writes no log.
+ */
+const SERVE_STATIC = [...traversal, ...symlinks, ...dotfiles, ...hostReflection, ...openRedirect, ...xss, ...serveStaticAdvisories]
+
 function parseArgs(argv) {
-  const options = { targets: ['simplehttp'], write: false, only: undefined }
+  const options = { targets: ['simplehttp', 'serve-static'], write: false, only: undefined }
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]
     if (arg === '--target') {
       const value = argv[++i]
       if (value === 'both') options.targets = ['simplehttp', 'python']
-      else if (value === 'simplehttp' || value === 'python') options.targets = [value]
-      else throw new Error(`--target takes simplehttp, python or both, not ${value}`)
+      else if (value === 'simplehttp' || value === 'python' || value === 'serve-static') options.targets = [value]
+      else throw new Error(`--target takes simplehttp, python, serve-static or both, not ${value}`)
     } else if (arg === '--write-results') {
       options.write = true
       options.targets = ['simplehttp', 'python']
     } else if (arg === '--only') {
       options.only = argv[++i]
     } else {
-      throw new Error(`unknown argument ${arg}; usage: node run.mjs [--target simplehttp|python|both] [--write-results] [--only TEXT]`)
+      throw new Error(`unknown argument ${arg}; usage: node run.mjs [--target simplehttp|python|serve-static|both] [--write-results] [--only TEXT]`)
     }
   }
   return options
@@ -170,11 +179,13 @@ function writeResults(byTarget) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2))
-  const cases = [...ALL, wholeLog].filter(
-    (c) => options.only === undefined || c === wholeLog || `${c.family} ${c.name}`.includes(options.only),
-  )
   const byTarget = new Map()
-  for (const kind of options.targets) byTarget.set(kind, await attack(kind, cases))
+  for (const kind of options.targets) {
+    const cases = (kind === 'serve-static' ? SERVE_STATIC : [...ALL, wholeLog]).filter(
+      (c) => options.only === undefined || c === wholeLog || `${c.family} ${c.name}`.includes(options.only),
+    )
+    byTarget.set(kind, await attack(kind, cases))
+  }
   if (options.write) writeResults(byTarget)
   const all = [...byTarget.values()].flat()
   if (byTarget.size > 1) {

@@ -284,12 +284,30 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string)
 }
 
+/** Characters a URL may hold as they are, and `%` only before two hex digits (the `encodeurl` package's set). */
+const NOT_URL_SAFE = /(?:[^\x21\x23-\x3B\x3D\x3F-\x5F\x61-\x7A\x7C\x7E]|%(?:[^0-9A-Fa-f]|[0-9A-Fa-f][^0-9A-Fa-f]|$))+/g
+
+/**
+ * Percent-encode what may not stand in a URL, leaving escapes already there alone, as serve-static
+ * does to its redirect: a query's `"`, `<` and `>` reach the `Location` header (and the page) encoded.
+ */
+function encodeUrl(url: string): string {
+  return url.replace(NOT_URL_SAFE, (run) => {
+    try {
+      return encodeURI(run)
+    } catch {
+      // A lone surrogate: encode it as U+FFFD, as encodeurl does.
+      return encodeURI(run.replace(/[\uD800-\uDFFF]/g, '\uFFFD'))
+    }
+  })
+}
+
 /** The trailing-slash redirect as serve-static sends it: 301, a small page, no sniffing, no scripts. */
 function sendRedirect(reply: Reply, headers: readonly HeaderPair[]): void {
   const { res, method } = reply
   if (res.headersSent) return
   let location = '/'
-  for (const [name, value] of headers) if (name === 'Location') location = value
+  for (const [name, value] of headers) if (name === 'Location') location = encodeUrl(value)
   const page = htmlDocument('Redirecting', `Redirecting to ${escapeHtml(location)}`)
   res.statusCode = 301
   res.setHeader('Content-Type', 'text/html; charset=UTF-8')

@@ -62,6 +62,7 @@ const COMMON: readonly Case[] = [
   { target: '/a/../hello.txt' },
   { target: '/withindex' },
   { target: '/withindex?a=1&b=%20' },
+  { target: '/withindex?q="><script>alert(1)</script>&ok=%41%zz' },
   { target: '/withindex/' },
   { target: '/withhtm/' },
   { target: '/small' },

@@ -366,6 +366,17 @@ describe('serveStatic: each serve-static option', () => {
     })
   })
 
+  it('redirect: the Location and the page carry the query percent-encoded, as serve-static’s do (CVE-2024-43800)', async () => {
+    await withServer(undefined, async (get) => {
+      const r = await get('/withindex?q="><script>alert(1)</script>&ok=%41%zz')
+      expect(r.status).toBe(301)
+      // `"`, `<`, `>` encoded; the valid escape %41 kept, the stray % encoded
+      expect(r.header('Location')).toBe('/withindex/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&ok=%41%25zz')
+      expect(r.body.toString()).toContain('Redirecting to /withindex/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&amp;ok=%41%25zz</pre>')
+      expect(r.body.toString()).not.toContain('<script')
+    })
+  })
+
   it('redirect: false answers a directory URL without its slash as not found', async () => {
     await withServer({ redirect: false, fallthrough: false }, async (get) => {
       expect((await get('/withindex')).status).toBe(404)

@@ -22,7 +22,7 @@ function locationProblem(location) {
 }
 
 /** Every Location in the answer is a same-origin path. */
-function safeLocations(res) {
+export function safeLocations(res) {
   const seen = []
   for (const r of res.responses) {
     for (const location of r.headers.get('location') ?? []) {
@@ -46,7 +46,7 @@ async function expect400(ctx, raw, what = 'the request') {
 const HOSTILE = ['<script>alert(1)', '<svg onload=alert(1)>', '<svg/onload=alert(1)>', '<img src=x onerror=alert(1)>', '<img src=x']
 
 /** No body reflects a hostile tag unescaped. */
-function noRawTags(res) {
+export function noRawTags(res) {
   for (const r of res.responses) {
     const body = r.body.toString('latin1')
     for (const tag of HOSTILE) check(!body.includes(tag), `body contains raw ${JSON.stringify(tag)} (status ${r.status})`)

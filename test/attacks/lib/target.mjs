@@ -10,12 +10,15 @@ import { exchange, sleep } from './http.mjs'
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const APP = path.join(REPO, 'apps/simplehttp/bin/simplehttp.js')
+/** `--target serve-static`: Express 5 with @simplehttp/static's serveStatic() (lib/serve-static-server.mjs). */
+const SERVE_STATIC_SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'serve-static-server.mjs')
 
 /** The command line for each target; port 0, the real port is read from the banner. */
 export function commandFor(kind, root) {
   if (kind === 'python') {
     return ['python3', ['-u', '-m', 'http.server', '--cgi', '-b', '127.0.0.1', '-d', root, '0']]
   }
+  if (kind === 'serve-static') return [process.execPath, [SERVE_STATIC_SERVER, root]]
   return [process.execPath, [APP, '-b', '127.0.0.1', '-d', root, '--cgi', '0']]
 }
 
@@ -41,7 +44,7 @@ export class Target {
   }
 
   get label() {
-    return this.kind === 'python' ? 'python' : 'simplehttp'
+    return this.kind
   }
 
   get pid() {
