@@ -163,7 +163,7 @@ describe('a browser form', () => {
       await page.setInputFiles('input[type=file]', path.join(evil, 'payload.txt'))
       const [response] = await Promise.all([page.waitForResponse(`${app.origin}/inbox/`), page.click('button')])
       expect(response.status()).toBe(403)
-      expect(response.request().headers()['origin']).toBe(`http://127.0.0.2:${attackerPort}`)
+      expect(response.request().headers().origin).toBe(`http://127.0.0.2:${attackerPort}`)
     } finally {
       await browser.close()
       attacker.child.kill('SIGTERM')
