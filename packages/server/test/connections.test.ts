@@ -41,8 +41,8 @@ describe('connections', () => {
     const a = await open(server.serverPort)
     const b = await open(server.serverPort)
     // Both have sent something and report no activity(): busy, so neither makes room.
-    a.write('x')
-    b.write('x')
+    await a.send('x')
+    await b.send('x')
     await until(() => handlers.length === 2 && handlers.every((h) => h.received > 0))
     const c = await open(server.serverPort)
     expect(await readAll(c)).toBe('')
@@ -117,9 +117,9 @@ describe('connections', () => {
     const reset = await open(server.serverPort)
     await until(() => handlers.length === 1)
     // Mid-request: part of a head has arrived when the RST does.
-    reset.write('GET / HTTP/1.0\r\n')
+    await reset.send('GET / HTTP/1.0\r\n')
     await until(() => handlers[0]?.received === 16)
-    reset.resetAndDestroy()
+    reset.socket.resetAndDestroy()
     await until(() => server.connectionCount === 0)
     // The handler's next write goes to a dead socket: still nothing escapes.
     handlers[0]?.release('too late')
@@ -131,9 +131,10 @@ describe('connections', () => {
 
   it('answers a client that half-closes after its request', async () => {
     const server = await listening(EchoHandler)
-    const socket = await open(server.serverPort)
-    const all = readAll(socket)
-    socket.end('GET / HTTP/1.0\r\n\r\n')
+    const client = await open(server.serverPort)
+    const all = readAll(client)
+    await client.send('GET / HTTP/1.0\r\n\r\n')
+    await client.halfClose()
     expect(body(await all)).toContain('127.0.0.1')
   })
 
@@ -149,10 +150,10 @@ describe('connections', () => {
       }
     }
     const server = await listening(WriteOnly)
-    const socket = await open(server.serverPort)
-    const all = readAll(socket)
-    await once(socket, 'end')
-    socket.end()
+    const client = await open(server.serverPort)
+    const all = readAll(client)
+    await once(client.socket, 'end')
+    client.socket.end()
     expect(body(await all)).toBe('bye')
     await until(() => server.connectionCount === 0)
   })
@@ -160,8 +161,7 @@ describe('connections', () => {
   it('destroys a socket that stays silent longer than every timeout', async () => {
     const { Handler, handlers } = probe()
     const server = await listening(Handler, { headersTimeout: 20, keepAliveTimeout: 10, bodyTimeout: 30 })
-    const socket = await open(server.serverPort)
-    await readAll(socket)
+    await readAll(await open(server.serverPort))
     expect(handlers[0]?.socket.destroyed).toBe(true)
     await until(() => server.connectionCount === 0)
   })

@@ -1,12 +1,14 @@
 /**
- * Test handlers and raw-socket clients. The server knows no HTTP, so the handlers here speak
- * just enough HTTP/1.0 for a human reading a failure to recognise it.
+ * Test handlers, and the shared raw-socket client (@simplehttp/test-client) under the names these
+ * tests use. The server knows no HTTP, so the handlers here speak just enough HTTP/1.0 for a human
+ * reading a failure to recognise it.
  */
 import { once } from 'node:events'
-import { connect, createServer } from 'node:net'
-import type { Socket } from 'node:net'
+import { createServer } from 'node:net'
+import type { Socket, TcpNetConnectOpts } from 'node:net'
 import { connect as connectTLS } from 'node:tls'
 import type { TLSSocket } from 'node:tls'
+import { RawClient, readResponses } from '@simplehttp/test-client'
 import { afterEach } from 'vitest'
 import { HTTPServer } from '../src/index.js'
 import type { ClientAddress, ConnectionHandler, HTTPServerOptions, ListenAddress, RequestHandlerClass } from '../src/index.js'
@@ -135,47 +137,53 @@ export async function listening(Handler?: RequestHandlerClass, options?: HTTPSer
   return server
 }
 
-/** A connected client socket. */
-export async function open(port: number, host = '127.0.0.1'): Promise<Socket> {
-  const socket = connect({ port, host })
-  await once(socket, 'connect')
-  return socket
+/** A connected client: the shared test client's RawClient (`.socket` is the TCP socket). */
+export function open(port: number, host = '127.0.0.1', options?: Partial<TcpNetConnectOpts>): Promise<RawClient> {
+  return RawClient.connect(port, host, options)
 }
 
-/** Resolve with everything the peer sends until it closes; a reset counts as a close. */
-export function readAll(socket: Socket): Promise<string> {
-  return new Promise((resolve) => {
-    let text = ''
-    socket.on('data', (chunk: Buffer) => {
-      text += chunk.toString('latin1')
-    })
-    socket.on('error', () => undefined)
-    socket.once('close', () => {
-      resolve(text)
-    })
-  })
+/** The shared client over TLS; `tls` is the TLS socket (for its ALPN protocol). */
+export class TLSClient extends RawClient {
+  readonly tls: TLSSocket
+  constructor(tls: TLSSocket) {
+    super(tls)
+    this.tls = tls
+  }
+}
+
+/** A TLS client, not checking the certificate, once its handshake is done; offers `alpn` when given. */
+export async function openTLS(port: number, alpn?: string[], host = '127.0.0.1'): Promise<TLSClient> {
+  const client = new TLSClient(connectTLS({ port, host, rejectUnauthorized: false, ...(alpn === undefined ? {} : { ALPNProtocols: alpn }) }))
+  await once(client.tls, 'secureConnect')
+  return client
+}
+
+/** Everything the peer sent until it closed (a reset counts as a close), as latin-1 text. */
+export async function readAll(client: RawClient): Promise<string> {
+  return (await client.untilClosed()).toString('latin1')
 }
 
 /** Send one request on a new connection and return the whole response. */
 export async function get(port: number, host = '127.0.0.1'): Promise<string> {
-  const socket = await open(port, host)
-  const all = readAll(socket)
-  socket.write('GET / HTTP/1.0\r\n\r\n')
-  return all
+  const client = await open(port, host)
+  await client.send('GET / HTTP/1.0\r\n\r\n')
+  return readAll(client)
 }
 
 /** The same over TLS, not checking the certificate; also returns the ALPN protocol chosen. */
 export async function getTLS(port: number, host = '127.0.0.1'): Promise<{ text: string; alpn: string | false | null }> {
-  const socket: TLSSocket = connectTLS({ port, host, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] })
-  await once(socket, 'secureConnect')
-  const all = readAll(socket)
-  socket.write('GET / HTTP/1.0\r\n\r\n')
-  return { text: await all, alpn: socket.alpnProtocol }
+  const client = await openTLS(port, ['h2', 'http/1.1'], host)
+  await client.send('GET / HTTP/1.0\r\n\r\n')
+  const text = await readAll(client)
+  return { text, alpn: client.tls.alpnProtocol }
 }
 
-/** The body of an HTTP response. */
+/** The body of the first response in `text`, read by the shared client's ResponseParser. */
 export function body(text: string): string {
-  return text.slice(text.indexOf('\r\n\r\n') + 4)
+  const { responses, error } = readResponses(text, { closed: true })
+  const first = responses[0]
+  if (first === undefined) throw new Error(`no complete response${error ? ` (${error.code})` : ''} in ${JSON.stringify(text)}`)
+  return first.body.toString('latin1')
 }
 
 /** Wait, without a deadline, until `condition()` holds (the test's own timeout bounds it). */

@@ -1,16 +1,14 @@
 import { execFile } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect as connectHTTP2, constants } from 'node:http2'
 import type { ClientHttp2Session } from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect as connectTLS } from 'node:tls'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSimpleHTTPError } from '../src/index.js'
 import type { HTTP2Options, HTTPServer } from '../src/index.js'
-import { EchoHandler, body, getTLS, listening, makeServer, readAll, until } from './helpers.js'
+import { EchoHandler, body, getTLS, listening, makeServer, openTLS, readAll, until } from './helpers.js'
 
 const run = promisify(execFile)
 const dir = mkdtempSync(join(tmpdir(), 'simplehttp-http2-'))
@@ -113,10 +111,9 @@ describe('HTTP/2 over TLS (ALPN h2)', () => {
 
   it('closes a connection that finishes the TLS handshake but never sends its HTTP/2 preface', async () => {
     const { server } = await h2Server({ settingsTimeout: 300 })
-    const socket = connectTLS({ port: server.serverPort, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['h2'] })
-    await once(socket, 'secureConnect')
-    expect(socket.alpnProtocol).toBe('h2')
-    await readAll(socket) // resolves when the server closes it
+    const client = await openTLS(server.serverPort, ['h2'])
+    expect(client.tls.alpnProtocol).toBe('h2')
+    await readAll(client) // resolves when the server closes it
     await until(() => server.connectionCount === 0)
   })
 
@@ -146,10 +143,9 @@ describe('HTTP/2 over TLS (ALPN h2)', () => {
 
   it('keeps plain HTTP/1.1 over TLS working for clients that offer only http/1.1', async () => {
     const { server } = await h2Server()
-    const socket = connectTLS({ port: server.serverPort, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
-    await once(socket, 'secureConnect')
-    const all = readAll(socket)
-    socket.write('GET / HTTP/1.0\r\n\r\n')
+    const client = await openTLS(server.serverPort, ['http/1.1'])
+    const all = readAll(client)
+    await client.send('GET / HTTP/1.0\r\n\r\n')
     expect(body(await all)).toContain('127.0.0.1')
   })
 })

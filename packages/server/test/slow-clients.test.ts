@@ -1,10 +1,8 @@
-import { once } from 'node:events'
 import type { Socket } from 'node:net'
-import { connect as connectTLS } from 'node:tls'
+import type { RawClient } from '@simplehttp/test-client'
 import { describe, expect, it } from 'vitest'
 import type { ConnectionActivity, ConnectionHandler, LogStream } from '../src/index.js'
-import { connect } from 'node:net'
-import { body, listening, open, readAll, response, until } from './helpers.js'
+import { body, listening, open, openTLS, readAll, response, until } from './helpers.js'
 
 /** Log lines, kept for the test to read. */
 class Lines implements LogStream {
@@ -47,17 +45,15 @@ function scripted() {
 
 /** One request from the second loopback address, 127.0.0.2: another client as the server sees it. */
 async function getFrom127002(port: number): Promise<string> {
-  const socket = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' })
-  await once(socket, 'connect')
-  const all = readAll(socket)
-  socket.write('GET / HTTP/1.0\r\n\r\n')
-  return all
+  const client = await open(port, '127.0.0.1', { localAddress: '127.0.0.2' })
+  await client.send('GET / HTTP/1.0\r\n\r\n')
+  return readAll(client)
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function closed(socket: Socket): Promise<void> {
-  if (!socket.destroyed) await once(socket, 'close')
+async function closed(client: RawClient): Promise<void> {
+  await client.whenClosed
 }
 
 describe('a full connection table makes room', () => {
@@ -74,9 +70,9 @@ describe('a full connection table makes room', () => {
     const slowHead = await open(port)
     const idle = await open(port)
     const busy = await open(port)
-    slowHead.write('GET / HTTP/1.1\r\n')
-    idle.write('x')
-    busy.write('x')
+    await slowHead.send('GET / HTTP/1.1\r\n')
+    await idle.send('x')
+    await busy.send('x')
     await until(() => handlers.length === 4 && server.connectionCount === 4)
     await until(() => handlers.every((h, i) => i === 0 || h.socket.bytesRead > 0))
     const now = Date.now()
@@ -86,29 +82,29 @@ describe('a full connection table makes room', () => {
     // "Silent" starts one second after accept (a newcomer's request may simply not be read yet).
     await sleep(1100)
 
-    const newcomers: Socket[] = []
+    const newcomers: RawClient[] = []
     const admitOne = async (): Promise<void> => {
-      const socket = await open(port)
-      newcomers.push(socket)
-      socket.write('x') // busy from now on: never a victim itself
+      const client = await open(port)
+      newcomers.push(client)
+      await client.send('x') // busy from now on: never a victim itself
       await until(() => handlers.length === 4 + newcomers.length && server.connectionCount === 4)
       await until(() => (handlers.at(-1) as (typeof handlers)[0]).socket.bytesRead > 0)
     }
     await admitOne()
     await closed(idle)
-    expect(silent.destroyed || slowHead.destroyed || busy.destroyed).toBe(false)
+    expect(silent.socket.destroyed || slowHead.socket.destroyed || busy.socket.destroyed).toBe(false)
     await admitOne()
     await closed(silent)
-    expect(slowHead.destroyed).toBe(false)
+    expect(slowHead.socket.destroyed).toBe(false)
     await admitOne()
     await closed(slowHead)
 
     // Everybody left is busy: the next one is refused, and the busy one is untouched.
     const refused = await open(port)
     expect(await readAll(refused)).toBe('')
-    expect(busy.destroyed).toBe(false)
+    expect(busy.socket.destroyed).toBe(false)
     const answer = readAll(busy)
-    busy.write('\r\n\r\n')
+    await busy.send('\r\n\r\n')
     expect(body(await answer)).toBe('served')
 
     const messages = log.lines.map((line) => line.replace(/^127\.0\.0\.1 - - \[[^\]]+\] /, ''))
@@ -118,7 +114,7 @@ describe('a full connection table makes room', () => {
       expect.stringMatching(/^Connection closed to make room: request head unfinished after \d+\.\d s\n$/),
       'Connection refused: all 4 connections are busy\n',
     ])
-    for (const socket of newcomers) socket.destroy()
+    for (const client of newcomers) client.destroy()
   })
 
   it('limits the connections of one address, and another address still gets in', async () => {
@@ -127,15 +123,15 @@ describe('a full connection table makes room', () => {
     const server = await listening(Handler, { maxConnectionsPerAddress: 2, logStream: log })
     const port = server.serverPort
     const held = [await open(port), await open(port)]
-    for (const socket of held) socket.write('x')
+    for (const client of held) await client.send('x')
     await until(() => handlers.length === 2 && handlers.every((h) => h.socket.bytesRead > 0))
     const third = await open(port)
     expect(await readAll(third)).toBe('')
     expect(log.lines).toEqual([expect.stringMatching(/^127\.0\.0\.1 - - \[.+\] Connection refused: 2 connections from this address are all busy\n$/)])
     // 127.0.0.2 is another client: it has its own quota.
     expect(body(await getFrom127002(port))).toBe('served')
-    expect(held.every((socket) => !socket.destroyed)).toBe(true)
-    for (const socket of held) socket.destroy()
+    expect(held.every((client) => !client.socket.destroyed)).toBe(true)
+    for (const client of held) client.destroy()
   })
 
   it('the default per-address limit is 256, at most maxConnections', async () => {
@@ -152,14 +148,14 @@ describe('silent connections', () => {
     const server = await listening(Handler, { firstByteTimeout: 200, logStream: log })
     const silent = await open(server.serverPort)
     const talking = await open(server.serverPort)
-    talking.write('GET / HTTP/1.0\r\n')
+    await talking.send('GET / HTTP/1.0\r\n')
     await closed(silent)
     expect(log.lines).toEqual([expect.stringMatching(/^127\.0\.0\.1 - - \[.+\] Request timed out: nothing received in 200 ms\n$/)])
     // The one that has started its request is the handler's business, not this timeout's.
     await sleep(300)
-    expect(talking.destroyed).toBe(false)
+    expect(talking.socket.destroyed).toBe(false)
     const answer = readAll(talking)
-    talking.write('\r\n')
+    await talking.send('\r\n')
     expect(body(await answer)).toBe('served')
   })
 
@@ -171,10 +167,9 @@ describe('silent connections', () => {
     await closed(silent)
     expect(log.lines).toEqual([expect.stringMatching(/^127\.0\.0\.1 - - \[.+\] TLS handshake timed out after 200 ms\n$/)])
     // A real TLS client is served as before.
-    const client = connectTLS({ port: server.serverPort, host: '127.0.0.1', rejectUnauthorized: false })
-    await once(client, 'secureConnect')
+    const client = await openTLS(server.serverPort)
     const answer = readAll(client)
-    client.write('GET / HTTP/1.0\r\n\r\n')
+    await client.send('GET / HTTP/1.0\r\n\r\n')
     expect(body(await answer)).toBe('served')
   })
 
@@ -184,8 +179,7 @@ describe('silent connections', () => {
     const server = await listening(Handler, { maxConnections: 2, maxConnectionsPerAddress: Infinity, logStream: log, tls: { selfSigned: true } })
     const silent = await open(server.serverPort)
     await sleep(1100)
-    const clients = [0, 1].map(() => connectTLS({ port: server.serverPort, host: '127.0.0.1', rejectUnauthorized: false }))
-    await Promise.all(clients.map((client) => once(client, 'secureConnect')))
+    const clients = await Promise.all([0, 1].map(() => openTLS(server.serverPort)))
     await closed(silent)
     await until(() => handlers.length === 2)
     expect(log.lines).toHaveLength(1)

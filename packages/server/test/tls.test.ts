@@ -2,11 +2,10 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect as connectTLS } from 'node:tls'
 import { afterAll, describe, expect, it } from 'vitest'
 import { HTTPServer } from '../src/index.js'
 import type { TLSOptions } from '../src/index.js'
-import { EchoHandler, body, get, getTLS, listening, makeServer, open, probe, readAll, until } from './helpers.js'
+import { EchoHandler, body, get, getTLS, listening, makeServer, open, openTLS, probe, readAll, until } from './helpers.js'
 
 // Certificates are made fresh for this run: nothing secret is checked in.
 const dir = mkdtempSync(join(tmpdir(), 'simplehttp-server-tls-'))
@@ -78,8 +77,7 @@ describe('TLS', () => {
   it('shuts down TLS connections like plain ones', async () => {
     const { Handler, handlers } = probe({ idleOnShutdown: true })
     const server = await listening(Handler, { tls: { certFile: file('combined.pem') } })
-    const client = connectTLS({ port: server.serverPort, host: '127.0.0.1', rejectUnauthorized: false })
-    const closed = readAll(client)
+    const closed = readAll(await openTLS(server.serverPort))
     await until(() => handlers.length === 1)
     await server.shutdown()
     await closed
