@@ -150,7 +150,7 @@ describe('curl', () => {
 
   it('-I: HEAD gives the GET’s headers and no body', async () => {
     const raw = await curl('-I', `${app.origin}/data.bin`)
-    const { status, headers, body } = splitResponse(raw)
+    const { status, headers, body } = splitResponse(raw, 'HEAD')
     expect(status).toBe('HTTP/1.1 200 OK')
     expect(header(headers, 'Content-Length')).toBe(String(DATA.length))
     expect(header(headers, 'Content-type')).toBe('application/octet-stream')
@@ -174,13 +174,13 @@ describe('curl', () => {
   })
 
   it('curl -sI on a directory without its slash: 301 to the slash, query kept', async () => {
-    const { status, headers, body } = splitResponse(await curl('-I', `${app.origin}/docs`))
+    const { status, headers, body } = splitResponse(await curl('-I', `${app.origin}/docs`), 'HEAD')
     expect(status).toBe('HTTP/1.1 301 Moved Permanently')
     expect(header(headers, 'Location')).toBe('/docs/')
     expect(header(headers, 'Content-Length')).toBe('0')
     expect(body.length).toBe(0)
 
-    const query = splitResponse(await curl('-I', `${app.origin}/docs/guide?x=1`))
+    const query = splitResponse(await curl('-I', `${app.origin}/docs/guide?x=1`), 'HEAD')
     expect(header(query.headers, 'Location')).toBe('/docs/guide/?x=1')
 
     // curl -L follows it to the listing.

@@ -21,7 +21,7 @@ describe('flags from the README', () => {
     })
     const app = await startApp(root, '--precompressed', '--cors', '-H', 'Cache-Control: no-store')
 
-    const br = splitResponse(await mustRun('curl', ['-sS', '-I', '-H', 'Accept-Encoding: br, gzip', `${app.origin}/app.js`]))
+    const br = splitResponse(await mustRun('curl', ['-sS', '-I', '-H', 'Accept-Encoding: br, gzip', `${app.origin}/app.js`]), 'HEAD')
     expect(header(br.headers, 'Content-Encoding')).toBe('br')
     expect(header(br.headers, 'Content-type')).toBe('text/javascript')
     expect(header(br.headers, 'Vary')).toBe('Accept-Encoding')
@@ -41,7 +41,7 @@ describe('flags from the README', () => {
     expect(plain.body.toString()).toBe(SCRIPT)
 
     // Dotfiles stay hidden by default, and out of the listing.
-    expect(splitResponse(await mustRun('curl', ['-sS', '-I', `${app.origin}/.env`])).status).toBe('HTTP/1.1 404 File not found')
+    expect(splitResponse(await mustRun('curl', ['-sS', '-I', `${app.origin}/.env`]), 'HEAD').status).toBe('HTTP/1.1 404 File not found')
     expect((await mustRun('curl', ['-sS', `${app.origin}/`])).toString()).not.toContain('.env')
   })
 

@@ -7,12 +7,12 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess, SpawnOptions } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import { connect } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { formatUsage } from '@simplehttp/cli'
+import { RawClient, finals, readResponses } from '@simplehttp/test-client'
 
 /** `apps/simplehttp`, the folder the package lives in. */
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url))
@@ -310,12 +310,21 @@ export async function cleanup(): Promise<void> {
   }
 }
 
-/** Split what `curl -i` (or a raw socket) received into the head lines and the body bytes. */
-export function splitResponse(raw: Buffer): { status: string; headers: string[]; body: Buffer } {
-  const end = raw.indexOf('\r\n\r\n')
-  if (end < 0) throw new Error(`no end of head in ${JSON.stringify(raw.toString('latin1'))}`)
-  const [status = '', ...headers] = raw.subarray(0, end).toString('latin1').split('\r\n')
-  return { status, headers, body: raw.subarray(end + 4) }
+/**
+ * Split what `curl -i`/`curl -I` (or a raw socket) received into the status line, the header lines
+ * as sent, and the body, read by the shared test client's ResponseParser (`method` is the request's:
+ * a response to HEAD has no body). Throws unless it is exactly one final response.
+ */
+export function splitResponse(raw: Buffer, method = 'GET'): { status: string; headers: string[]; body: Buffer } {
+  const { responses, partial, error, rest } = readResponses(raw, { methods: [method], closed: true })
+  const [response, ...more] = finals(responses)
+  const what = JSON.stringify(raw.toString('latin1').slice(0, 2000))
+  if (response === undefined || partial !== undefined || error !== undefined) {
+    throw new Error(`not one complete response${error ? ` (${error.code}: ${error.message})` : ''}: ${what}`)
+  }
+  if (more.length > 0 || rest.length > 0) throw new Error(`bytes after the response: ${what}`)
+  const headers = response.head.split('\r\n').slice(1).filter((line) => line !== '')
+  return { status: response.statusLine, headers, body: response.body }
 }
 
 /** The value of the first header called `name` (any case) in `headers`, or undefined. */
@@ -325,41 +334,33 @@ export function header(headers: readonly string[], name: string): string | undef
   return line?.slice(prefix.length).trim()
 }
 
-/** Send `request` on a fresh TCP connection and collect everything until the server closes it. */
-export function rawExchange(port: number, request: string, ms = WAIT_MS): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    const chunks: Buffer[] = []
-    const timer = setTimeout(() => {
-      socket.destroy()
-      reject(new Error(`the server kept the connection open for ${ms} ms; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`))
+/** Send `request` on a fresh TCP connection (the shared test client) and collect everything until the server closes it. */
+export async function rawExchange(port: number, request: string, ms = WAIT_MS): Promise<Buffer> {
+  const client = await RawClient.connect(port)
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      client.destroy()
+      reject(new Error(`the server kept the connection open for ${ms} ms; got ${JSON.stringify(client.text)}`))
     }, ms)
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.once('error', (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    socket.once('end', () => {
-      clearTimeout(timer)
-      socket.end()
-      resolve(Buffer.concat(chunks))
-    })
-    socket.write(request, 'latin1')
   })
+  try {
+    await client.send(request)
+    return await Promise.race([client.untilClosed(), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port` now. */
 export function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => {
-      resolve(false)
-    })
-  })
+  return RawClient.connect(port).then(
+    (client) => {
+      client.destroy()
+      return true
+    },
+    () => false,
+  )
 }
 
 /** The error page CPython 3.14 sends (`send_error`), byte for byte. */

@@ -2,8 +2,8 @@
  * Stopping the app as people do: Ctrl+C (SIGINT) in the terminal, or SIGTERM from a process
  * manager. Both exit with code 0; Ctrl+C says so as CPython does.
  */
-import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { RawClient, readResponses } from '@simplehttp/test-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WAIT_MS, cleanup, isListening, makeTree, pattern, startApp } from './helpers.js'
 
@@ -56,36 +56,26 @@ describe('stopping', () => {
     const app = await startApp(root)
 
     // A slow client: asks for 64 MiB and reads only the first chunk for now.
-    const socket = connect(app.port, '127.0.0.1')
-    const chunks: Buffer[] = []
-    const ended = new Promise<void>((resolve, reject) => {
-      socket.once('end', resolve)
-      socket.once('error', reject)
-    })
-    const first = new Promise<void>((resolve) => {
-      socket.once('data', (chunk: Buffer) => {
-        chunks.push(chunk)
-        socket.pause()
-        resolve()
-      })
-    })
-    socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-    await first
+    const client = await RawClient.connect(app.port)
+    client.socket.once('data', () => client.socket.pause())
+    await client.send('GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    await client.waitFor(() => client.received > 0, 'the first chunk')
 
     process.kill(app.process.pid, 'SIGTERM')
     // The server stops accepting at once…
     await waitUntilClosed(app.port)
     expect(app.process.running).toBe(true)
     // …and the download it had started still completes.
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.resume()
-    await ended
-    socket.destroy()
-
-    const raw = Buffer.concat(chunks)
-    const body = raw.subarray(raw.indexOf('\r\n\r\n') + 4)
-    expect(raw.subarray(0, 15).toString()).toBe('HTTP/1.1 200 OK')
-    expect(body.equals(BIG)).toBe(true)
+    client.socket.resume()
+    const { responses, rest, partial, error } = readResponses(await client.untilClosed(), { closed: true })
+    // Named, so a download cut short shows how far it got.
+    expect({ statuses: responses.map((r) => r.statusLine), cutAt: partial?.body.length, error: error?.code, rest: rest.length }).toEqual({
+      statuses: ['HTTP/1.1 200 OK'],
+      cutAt: undefined,
+      error: undefined,
+      rest: 0,
+    })
+    expect(responses[0]?.body.equals(BIG)).toBe(true)
     expect(await app.process.waitForExit()).toEqual({ code: 0, signal: null })
   })
 })
