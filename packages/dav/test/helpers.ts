@@ -1,6 +1,6 @@
 /**
  * Test plumbing: a temporary root with a secret beside it, the handler on a plain `node:net`
- * server on 127.0.0.1:0, curl as the client, and a snapshot of the whole tree to prove that a
+ * server on 127.0.0.1:0, curl and the shared raw-socket client (@simplehttp/test-client), and a snapshot of the whole tree to prove that a
  * refused request changed nothing.
  */
 import { execFile } from 'node:child_process'
@@ -10,6 +10,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import type { BaseHTTPRequestHandler } from '@simplehttp/handler'
+import { RawClient, finals, readResponses } from '@simplehttp/test-client'
 
 export const SECRET = 'TOP-SECRET-outside-the-root'
 
@@ -96,43 +97,42 @@ export interface CurlResult {
   readonly body: string
 }
 
-/** Run curl (`-s -i`) and split its answer; the last response counts (after 100 Continue). */
+/**
+ * Run curl (`-s -i`) and read its answer with the shared test client (@simplehttp/test-client's
+ * ResponseParser); the last final response counts (after 100 Continue).
+ */
 export function curl(args: readonly string[]): Promise<CurlResult> {
+  const method = args.includes('-I') || args.includes('--head') ? 'HEAD' : 'GET'
   return new Promise((resolve, reject) => {
-    execFile('curl', ['-s', '-i', '--path-as-is', ...args], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
-      if (error != null && stdout === '') {
+    execFile('curl', ['-s', '-i', '--path-as-is', ...args], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+      if (error != null && stdout.length === 0) {
         reject(new Error(`curl failed: ${error.message}`))
         return
       }
-      let text = stdout
-      // Skip interim responses.
-      while (/^HTTP\/1\.1 1\d\d /.test(text)) text = text.slice(text.indexOf('\r\n\r\n') + 4)
-      const end = text.indexOf('\r\n\r\n')
-      const head = text.slice(0, end).split('\r\n')
-      const headers: Record<string, string> = {}
-      for (const line of head.slice(1)) {
-        const colon = line.indexOf(':')
-        headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
+      const { responses, error: parseError } = readResponses(stdout, { methods: [method], closed: true })
+      const response = finals(responses).at(-1)
+      if (response === undefined || parseError !== undefined) {
+        reject(new Error(`curl's output is not a response${parseError ? ` (${parseError.code})` : ''}: ${JSON.stringify(stdout.toString('latin1').slice(0, 500))}`))
+        return
       }
-      resolve({ status: Number((head[0] ?? '').split(' ')[1]), headers, body: text.slice(end + 4) })
+      const headers: Record<string, string> = {}
+      for (const [name, value] of response.headers) headers[name.toLowerCase()] = value
+      resolve({ status: response.status, headers, body: response.body.toString('latin1') })
     })
   })
 }
 
-/** Send raw bytes and collect everything until the server closes (or `waitMs` of quiet). */
-export function raw(port: number, bytes: string | Buffer, options: { end?: boolean; destroyAfterMs?: number } = {}): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    let data = ''
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk: string) => (data += chunk))
-    socket.on('close', () => {
-      resolve(data)
-    })
-    socket.on('error', () => undefined)
-    socket.write(bytes, () => {
-      if (options.destroyAfterMs !== undefined) setTimeout(() => socket.destroy(), options.destroyAfterMs)
-      else if (options.end !== false) socket.end()
-    })
-  })
+/** Send raw bytes (the shared test client) and collect everything until the server closes. */
+export async function raw(port: number, bytes: string | Buffer, options: { end?: boolean; destroyAfterMs?: number } = {}): Promise<string> {
+  const client = await RawClient.connect(port)
+  // A server that refuses early may close before all of it is written: that is an answer too.
+  const sent = await client.send(bytes).then(
+    () => true,
+    () => false,
+  )
+  if (options.destroyAfterMs !== undefined) setTimeout(() => {
+    client.destroy()
+  }, options.destroyAfterMs)
+  else if (options.end !== false && sent && !client.socket.destroyed) client.socket.end()
+  return (await client.untilClosed()).toString('latin1')
 }

@@ -1,5 +1,5 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
-import net from 'node:net'
+import { RawClient } from '@simplehttp/test-client'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DAVRequestHandler, parseSize } from '../src/index.js'
@@ -88,13 +88,12 @@ describe('PUT', () => {
 
   it('a client that disconnects mid-body leaves the old file and no temp file', async () => {
     const before = await snapshot(fixture.root)
-    const socket = net.connect(server.port, '127.0.0.1')
-    await new Promise((resolve) => socket.once('connect', resolve))
-    socket.write('PUT /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 500000\r\n\r\n')
-    socket.write(Buffer.alloc(100_000, 9))
+    const client = await RawClient.connect(server.port)
+    await client.send('PUT /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 500000\r\n\r\n')
+    await client.send(Buffer.alloc(100_000, 9))
     // Wait until the server is writing the temporary file, then vanish.
     while ((await tempFiles(fixture.root)).length === 0) await new Promise((r) => setTimeout(r, 5))
-    socket.destroy()
+    client.destroy()
     while ((await tempFiles(fixture.root)).length > 0) await new Promise((r) => setTimeout(r, 5))
     expect(await snapshot(fixture.root)).toEqual(before)
     expect(await readFile(path.join(fixture.root, 'hello.txt'), 'utf8')).toBe('hello\n')
