@@ -40,6 +40,15 @@ const FIRST_CHUNK_SIZE = 64 * 1024
  * response holds beyond the kernel's socket buffer is then this much, not a 256 KiB chunk.
  */
 const SLOW_CHUNK_SIZE = 16 * 1024
+/**
+ * Chunks grow past FIRST_CHUNK_SIZE only for a client seen reading: a write the kernel could
+ * not take whole drained within FAST_DRAIN_MS, or more than KERNEL_TAKES_BYTES were taken whole
+ * in a row. The kernel takes about a megabyte at once on loopback (up to tcp_wmem's 4 MiB
+ * elsewhere) even from a client that reads nothing, so "taken at once" alone would grow a slow
+ * reader's chunk to 256 KiB just before the one write it then holds for minutes.
+ */
+const FAST_DRAIN_MS = 100
+const KERNEL_TAKES_BYTES = 4 * 1024 * 1024
 
 /**
  * Says whether every byte written so far has been handed to the kernel, so the writer holds no
@@ -170,14 +179,18 @@ export class ResponseBody {
   /**
    * One span of the file. Reads the page cache serves go straight to the socket (see
    * `OpenFile.read`); while reads go to the thread pool, the next chunk is read while the
-   * current one is written — never more than two chunks in memory per response.
+   * current one is written — never more than two chunks in memory per response, and for a
+   * reader that stalls, one chunk of at most 64 KiB plus a 16 KiB read-ahead.
    */
   async #copy(span: FileSpan, out: BodyWriter, flushed: Flushed | undefined): Promise<void> {
     const file = this.#file
     if (file === undefined) throw new Error('ResponseBody: read after close()')
     const reuse = flushed !== undefined
-    // Chunks grow while the socket takes each one at once, and shrink when it does not.
+    // Chunks grow while the socket takes each one at once, and shrink when it does not; past
+    // FIRST_CHUNK_SIZE only for a client seen reading (see FAST_DRAIN_MS).
     let chunkSize = flushed === undefined ? CHUNK_SIZE : FIRST_CHUNK_SIZE
+    let largest = flushed === undefined ? CHUNK_SIZE : FIRST_CHUNK_SIZE
+    let takenInARow = 0
     let position = span.offset
     const end = span.offset + span.length
     let ahead: Promise<Buffer> | undefined
@@ -194,12 +207,23 @@ export class ResponseBody {
           chunk = this.#checked(buffer, length, position, typeof read === 'number' ? read : await read)
         }
         position += chunk.length
+        const wait = out.write(chunk)
+        const tookAll = flushed === undefined || flushed()
+        takenInARow = tookAll ? takenInARow + chunk.length : 0
+        if (takenInARow > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
+        if (flushed !== undefined) chunkSize = tookAll ? Math.min(largest, chunkSize * 2) : SLOW_CHUNK_SIZE
+        // Read ahead at the size just decided: a reader that did not take this chunk at once
+        // holds it plus a small read-ahead, not two large chunks, while it stalls.
         if (position < end && !file.readsFast) {
           ahead = this.#readAhead(file, position, Math.min(chunkSize, end - position), reuse && chunkSize === CHUNK_SIZE)
         }
-        const wait = out.write(chunk)
-        if (flushed !== undefined) chunkSize = flushed() ? Math.min(CHUNK_SIZE, chunkSize * 2) : SLOW_CHUNK_SIZE
-        if (wait !== undefined) await wait
+        if (wait !== undefined) {
+          const waited = performance.now()
+          await wait
+          // A write the kernel took whole also waits (for 'drain' on the next tick): only one
+          // it had to queue tells how fast the client reads.
+          if (!tookAll && performance.now() - waited < FAST_DRAIN_MS) largest = CHUNK_SIZE
+        }
         if (reuse && chunk.buffer.byteLength === CHUNK_SIZE && spare.length < SPARE_LIMIT && flushed()) {
           spare.push(chunk.buffer as ArrayBuffer)
         }
