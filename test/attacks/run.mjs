@@ -17,6 +17,7 @@ import { limits } from './cases/limits.mjs'
 import { listing } from './cases/listing.mjs'
 import { methods } from './cases/methods.mjs'
 import { serveStaticAdvisories } from './cases/serve-static.mjs'
+import { strict } from './cases/strict.mjs'
 import { dotfiles, symlinks, traversal } from './cases/traversal.mjs'
 import { makeFixture } from './lib/fixture.mjs'
 import { describeRecords, runSuite } from './lib/suite.mjs'
@@ -39,6 +40,7 @@ const ALL = [
   ...symlinks,
   ...dotfiles,
   ...framing,
+  ...strict,
   ...headerInjection,
   ...hostReflection,
   ...openRedirect,

@@ -14,7 +14,7 @@ import {
 import { HandlerError } from './errors.js'
 import type { AccessGuard, Refusal } from './guard.js'
 import { RequestBody } from './internal/body.js'
-import { Connection, type NextRequest } from './internal/connection.js'
+import { Connection, type BodyCheck, type NextRequest } from './internal/connection.js'
 import {
   escapeLogText,
   htmlEscape,
@@ -167,6 +167,13 @@ export class BaseHTTPRequestHandler {
   parserOptions: ParserOptions = {}
   /** Where `logMessage` writes. Default: standard error, as CPython. */
   logStream: LogStream = process.stderr
+  /**
+   * Before answering a request whose body the handler has not read, up to this many body bytes
+   * are read (and kept for `rfile`) to check the body's framing; a broken body turns the answer
+   * into a 400. A larger body (or one slower than `server.bodyTimeout` in all) is not waited
+   * for: the answer goes out with `Connection: close`. Default 1 MiB.
+   */
+  bodyCheckLimit = 1024 * 1024
 
   // ---- the connection ---------------------------------------------------------------------
 
@@ -208,6 +215,18 @@ export class BaseHTTPRequestHandler {
   #sentLength = false
   #sentChunked = false
   #sentConnection = false
+  /** The check of an unread body running before this response may leave (see `bodyCheckLimit`). */
+  #bodyCheck: Promise<void> | undefined
+  readonly #checkUnreadBody = (): Promise<void> | undefined => {
+    const conn = this.#conn
+    const body = this.rfile
+    // A body the handler reads is its own: a framing error reaches it from `rfile`.
+    if (conn === undefined || body.complete || body.touched || conn.bodyCompleteNow()) return undefined
+    this.#bodyCheck = conn.checkBody(this.bodyCheckLimit).then((result) => {
+      this.#answerBodyCheck(result)
+    })
+    return this.#bodyCheck
+  }
 
   constructor(socket: Socket, clientAddress: ClientAddress, server: ServerInfo) {
     this.connection = socket
@@ -245,6 +264,8 @@ export class BaseHTTPRequestHandler {
         const pending =
           this.handleOneRequest === baseHandleOneRequest ? this.#handleOne(conn) : this.handleOneRequest()
         if (pending !== undefined) await pending
+        // A handler that failed (or gave up) while its response waited for the body check.
+        if (this.#bodyCheck !== undefined) await this.#bodyCheck
       } while (!this.closeConnection && !conn.closed)
     } catch (error) {
       // handleOneRequest catches what handlers throw; anything here is a bug of ours.
@@ -369,6 +390,8 @@ export class BaseHTTPRequestHandler {
       this.wfile.flush()
       this.wfile.interimSent()
     }
+    // The fast path: a request without a body arms nothing.
+    if (!body.complete) this.wfile.checkBeforeSending(this.#checkUnreadBody)
 
     const command = this.command
     if (command !== lastCommand) {
@@ -407,10 +430,41 @@ export class BaseHTTPRequestHandler {
 
   /** After a response: close after HTTP/0.9; drop an unread body before the next request. */
   #afterResponse(conn: Connection, body: RequestBody): Promise<void> | undefined {
+    const check = this.#bodyCheck
+    if (check !== undefined) return check.then(() => this.#afterResponse(conn, body))
+    if (!body.complete) this.wfile.checkBeforeSending(undefined)
     if (this.requestVersion === 'HTTP/0.9') this.closeConnection = true
     if (this.closeConnection || body.complete) return undefined
     return conn.drainBody().then((drained) => {
       if (!drained) this.closeConnection = true
+    })
+  }
+
+  /**
+   * The unread body has been read up to the bound: let the held response go, with
+   * `Connection: close` when the body was not (or could not be) read to its end, or replace it
+   * with the 400 its broken framing deserves.
+   */
+  #answerBodyCheck(result: BodyCheck): void {
+    this.#bodyCheck = undefined
+    if (result === 'complete') {
+      this.wfile.releaseHeld(false)
+      return
+    }
+    this.closeConnection = true
+    if (result === 'too-large' || result === 'timeout') {
+      this.wfile.releaseHeld(true)
+      return
+    }
+    if (result === 'closed') {
+      this.wfile.replaceHeld(() => undefined)
+      return
+    }
+    // CPython reads no body, so it has no such error; its 400 page is the answer here.
+    this.wfile.replaceHeld(() => {
+      this.#resetResponse()
+      this.closeConnection = true
+      this.sendError(result.status, result.reason, result.explain)
     })
   }
 

@@ -26,6 +26,7 @@ export class RequestBody implements AsyncIterable<Buffer> {
   #discarding = false
   #discarded = 0
   #received = 0
+  #touched = false
   /** Trailer fields of a chunked body, once it has been read to the end. */
   trailers: HeaderList | undefined
 
@@ -49,6 +50,11 @@ export class RequestBody implements AsyncIterable<Buffer> {
     return this.#received
   }
 
+  /** @internal Whether the handler has asked for body bytes (read, readline or iteration). */
+  get touched(): boolean {
+    return this.#touched
+  }
+
   /** Bytes dropped by `discard()`. */
   get discarded(): number {
     return this.#discarded
@@ -59,12 +65,14 @@ export class RequestBody implements AsyncIterable<Buffer> {
    * Without `size`, read everything that is left.
    */
   async read(size = Infinity): Promise<Buffer> {
+    this.#touched = true
     while (this.#buffered < size && !this.#complete) await this.#source.fillBody()
     return this.#take(Math.min(size, this.#buffered))
   }
 
   /** Read through the next `\n` (included), or to the end of the body, or `limit` bytes. */
   async readline(limit = Infinity): Promise<Buffer> {
+    this.#touched = true
     for (;;) {
       const at = this.#indexOfNewline()
       if (at !== -1 && at < limit) return this.#take(at + 1)
@@ -75,6 +83,7 @@ export class RequestBody implements AsyncIterable<Buffer> {
 
   /** The body as it arrives, chunk by chunk. */
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    this.#touched = true
     for (;;) {
       if (this.#buffered === 0) {
         if (this.#complete) return

@@ -48,6 +48,9 @@ const BODY_HIGH_WATER_MARK = 64 * 1024
 const INPUT_HIGH_WATER_MARK = 64 * 1024
 /** After the handler has answered, at most this many unread body bytes are read and dropped. */
 const DRAIN_LIMIT = 1024 * 1024
+
+/** How `checkBody` ended: the body is whole and well-formed, or why it could not be judged. */
+export type BodyCheck = 'complete' | 'too-large' | 'timeout' | 'closed' | HTTPParseError
 /** How long a closing connection keeps reading what the client still sends (lingering close). */
 const LINGER_MS = 2000
 
@@ -76,6 +79,10 @@ export class Connection implements ParserCallbacks {
   #activity: Activity = { state: 'head', since: Date.now() }
   /** ms spent waiting for the current request's body bytes (the client's share of the time). */
   #bodyWaitMs = 0
+  /** Buffered body bytes at which the parser stops reading ahead (raised while `checkBody` runs). */
+  #bodyMark = BODY_HIGH_WATER_MARK
+  /** The running `checkBody`, if any. */
+  #checking: Promise<BodyCheck> | undefined
 
   constructor(socket: Socket, timeouts: ConnectionTimeouts, parserOptions: ParserOptions) {
     this.socket = socket
@@ -127,7 +134,7 @@ export class Connection implements ParserCallbacks {
     const body = this.#body
     if (body === undefined) return
     body.push(chunk)
-    if (body.buffered >= BODY_HIGH_WATER_MARK) this.#parser.pause()
+    if (body.buffered >= this.#bodyMark) this.#parser.pause()
   }
 
   onEnd(trailers: HeaderList | undefined): void {
@@ -197,6 +204,9 @@ export class Connection implements ParserCallbacks {
 
   /** More body bytes for the current request: parse what is buffered, or wait for the client. */
   async fillBody(): Promise<void> {
+    // One reader at a time: a handler that reads while its answer waits for the check reads
+    // what the check gathered.
+    if (this.#checking !== undefined) await this.#checking
     const body = this.#body
     if (body === undefined || body.complete) return
     const before = body.buffered
@@ -204,9 +214,12 @@ export class Connection implements ParserCallbacks {
     const error = this.#parser.error
     if (error !== undefined) throw error
     if (hasMore(body, before)) return
-    if (this.closed || this.#eof) {
+    if (this.closed) {
       throw new HandlerError('SH_ERR_HANDLER_CONNECTION_CLOSED', 'the client closed the connection mid-body')
     }
+    // A client that half-closed inside the body (a missing last chunk, a short Content-Length)
+    // is still reading: it sent a broken request and hears so (400), not silence.
+    if (this.#eof) throw this.#parser.finish() ?? new HandlerError('SH_ERR_HANDLER_CONNECTION_CLOSED', 'the client closed the connection mid-body')
     // A body that trickles in (slowloris on the body) is cut once the client has used more
     // waiting time than its bytes pay for, however regularly each byte arrives.
     const { body: idleMs, bodyMinRate } = this.#timeouts
@@ -230,6 +243,55 @@ export class Connection implements ParserCallbacks {
           : `no request body bytes for ${idleMs} ms`,
       )
     }
+  }
+
+  /**
+   * Before the response: read the rest of a body the handler has not read, keeping it for the
+   * handler, and judge its framing. Stops at `limit` body bytes (or the declared length says it
+   * would pass it) and at `timeouts.body` in all: past that bound the answer is given without it.
+   * Parsing errors, including the stream ending inside the body, come back as the parse error.
+   */
+  checkBody(limit: number): Promise<BodyCheck> {
+    const checking = this.#checkBody(limit).finally(() => {
+      this.#checking = undefined
+    })
+    this.#checking = checking
+    return checking
+  }
+
+  async #checkBody(limit: number): Promise<BodyCheck> {
+    const body = this.#body
+    if (body === undefined || body.complete) return 'complete'
+    // Waiting for a body that large only to refuse it costs more than closing the connection.
+    if ((this.#head?.contentLength ?? 0) - body.received > limit) return 'too-large'
+    const deadline = Date.now() + this.#timeouts.body
+    this.#bodyMark = limit + 1
+    try {
+      for (;;) {
+        this.#feed()
+        const error = this.#parser.error
+        if (error !== undefined) return error
+        if (hasMore(body, Infinity)) return 'complete'
+        if (body.received > limit) return 'too-large'
+        if (this.closed) return 'closed'
+        if (this.#eof) return this.#parser.finish() ?? 'closed'
+        const left = deadline - Date.now()
+        if (left <= 0 || !(await this.waitForInput(left))) return 'timeout'
+      }
+    } finally {
+      this.#bodyMark = BODY_HIGH_WATER_MARK
+    }
+  }
+
+  /**
+   * Parse the body bytes that have already arrived, without waiting: true when the body is then
+   * complete and well-formed (a small body sent with its head), so no check need wait.
+   */
+  bodyCompleteNow(): boolean {
+    const body = this.#body
+    if (body === undefined) return true
+    if (!body.complete && this.#pending !== undefined) this.#feed()
+    return body.complete && this.#parser.error === undefined
   }
 
   /**

@@ -35,6 +35,14 @@ export class ResponseWriter {
   #drain: Promise<void> | undefined
   readonly #writeTimeout: number
   readonly #onWriteTimeout: (() => void) | undefined
+  /** Runs once before the final response's first bytes leave; a promise holds them until it settles. */
+  #check: (() => Promise<void> | undefined) | undefined
+  /** While that check runs: body bytes written meanwhile (copies), and whether a flush was asked. */
+  #held: Buffer[] | undefined
+  #heldFlush = false
+  #heldUntil: Promise<void> | undefined
+  /** The response was replaced (see `replaceHeld`): nothing more of it may go out. */
+  #refused = false
 
   /**
    * @param writeTimeout ms a full socket may stay full (the client reads nothing) before the
@@ -62,12 +70,17 @@ export class ResponseWriter {
   /** Write body bytes (a string is UTF-8). Rejects if the client has gone away. */
   write(data: Uint8Array | string): Promise<void> {
     const socket = this.#socket
-    if (socket.destroyed || socket.writableEnded) {
+    if (socket.destroyed || socket.writableEnded || this.#refused) {
       return Promise.reject(
         new HandlerError('SH_ERR_HANDLER_CONNECTION_CLOSED', 'the client closed the connection'),
       )
     }
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+    if (this.#check !== undefined && this.#mustHold()) {
+      // A copy: callers may reuse their buffer once the socket has let go of what it was given.
+      ;(this.#held as Buffer[]).push(Buffer.from(bytes))
+      return this.#heldUntil as Promise<void>
+    }
     this.#bytesWritten += bytes.length
     this.#started = true
     let ready: boolean
@@ -98,7 +111,11 @@ export class ResponseWriter {
   /** Send anything still held back (CPython's `wfile.flush()`). */
   flush(): void {
     const head = this.#head
-    if (head === undefined) return
+    if (head === undefined || this.#refused) return
+    if (this.#check !== undefined && this.#mustHold()) {
+      this.#heldFlush = true
+      return
+    }
     this.#head = undefined
     const socket = this.#socket
     if (socket.destroyed || socket.writableEnded) return
@@ -108,6 +125,7 @@ export class ResponseWriter {
 
   /** @internal A finished status line and header block, sent with the next write or flush. */
   queueHead(head: string): void {
+    if (this.#refused) return
     this.#head = this.#head === undefined ? head : this.#head + head
   }
 
@@ -122,6 +140,73 @@ export class ResponseWriter {
   /** @internal Forget a head that was never sent (an error page replaces it). */
   discardHead(): void {
     this.#head = undefined
+    if (this.#held !== undefined) {
+      this.#held = []
+      this.#heldFlush = false
+    }
+  }
+
+  /**
+   * @internal Run `check` before the first bytes of the final response leave (the handler's
+   * look at an unread request body). If it returns a promise, the head and body writes wait,
+   * copied, until the check calls `releaseHeld` or `replaceHeld`. `undefined` disarms.
+   */
+  checkBeforeSending(check: (() => Promise<void> | undefined) | undefined): void {
+    this.#check = check
+    this.#refused = false
+  }
+
+  /**
+   * @internal The check passed: send what was held, with `Connection: close` added to the head
+   * when `closing` (the body was not waited for, so the connection cannot be reused).
+   */
+  releaseHeld(closing: boolean): void {
+    const held = this.#held ?? []
+    const flush = this.#heldFlush
+    this.#endHold()
+    if (closing && this.#head !== undefined) this.#head = withConnectionClose(this.#head)
+    if (held.length > 0) {
+      const socket = this.#socket
+      socket.cork()
+      for (const bytes of held) void this.write(bytes).catch(() => undefined)
+      socket.uncork()
+    } else if (flush) {
+      this.flush()
+    }
+  }
+
+  /**
+   * @internal The check failed: drop what was held; `answer` writes the response that replaces
+   * it, and nothing the handler writes afterwards goes out.
+   */
+  replaceHeld(answer: () => void): void {
+    this.#endHold()
+    this.#head = undefined
+    answer()
+    this.flush()
+    this.#refused = true
+  }
+
+  #endHold(): void {
+    this.#check = undefined
+    this.#held = undefined
+    this.#heldFlush = false
+    this.#heldUntil = undefined
+  }
+
+  /** Whether bytes must wait for the check (starting it on the first call). */
+  #mustHold(): boolean {
+    if (this.#held !== undefined) return true
+    const check = this.#check as () => Promise<void> | undefined
+    this.#held = []
+    const until = check()
+    if (until === undefined) {
+      // Nothing to wait for (it never settles synchronously otherwise).
+      this.#endHold()
+      return false
+    }
+    this.#heldUntil = until
+    return true
   }
 
   #drained(): Promise<void> {
@@ -156,4 +241,11 @@ export class ResponseWriter {
     })
     return this.#drain
   }
+}
+
+/** The head with `Connection: close` in place of any Connection field. */
+function withConnectionClose(head: string): string {
+  const lines = head.slice(0, -4).split('\r\n')
+  const kept = lines.filter((line, i) => i === 0 || !/^connection:/i.test(line))
+  return `${kept.join('\r\n')}\r\nConnection: close\r\n\r\n`
 }

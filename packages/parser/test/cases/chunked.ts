@@ -146,6 +146,48 @@ export const chunkedCases: ParseCase[] = [
     error: { code: 'SH_ERR_PARSE_INVALID_CHUNK_EXTENSION', status: 400 },
   },
   {
+    title: 'chunk size with an underscore',
+    why: 'Numeric-literal parsers read `0_2e` as 0x2e; HEXDIG has no separators.',
+    raw: `${HEAD}0_2e\r\n${'a'.repeat(46)}\r\n0\r\n\r\n`,
+    error: { code: 'SH_ERR_PARSE_INVALID_CHUNK_SIZE', status: 400 },
+  },
+  {
+    title: 'NUL right after the chunk size',
+    why: 'C parsers stop a line at NUL and see `5` alone.',
+    raw: `${HEAD}5\x00\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'SH_ERR_PARSE_INVALID_CHUNK_SIZE', status: 400 },
+  },
+  {
+    title: 'NUL in a chunk extension',
+    why: 'C parsers stop a line at NUL: what follows it is hidden from them.',
+    raw: `${HEAD}5;a=b\x00c\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'SH_ERR_PARSE_INVALID_CHUNK_EXTENSION', status: 400 },
+  },
+  {
+    title: 'bare CR in a chunk extension',
+    why: 'A CR inside an extension is a line end to some parsers.',
+    raw: `${HEAD}5;a=b\rc\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'SH_ERR_PARSE_INVALID_LINE_ENDING', status: 400 },
+  },
+  {
+    title: 'extension without a `;`',
+    why: '`5 a=b` has no `;`: whitespace after a size may only lead to a `;` extension.',
+    raw: `${HEAD}5 a=b\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'SH_ERR_PARSE_INVALID_CHUNK_EXTENSION', status: 400 },
+  },
+  {
+    title: 'stray quote in an extension value',
+    why: 'An unbalanced quote (`b"`) opens a string in quote-aware parsers that swallows the line end.',
+    raw: `${HEAD}5;a=b"\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'SH_ERR_PARSE_INVALID_CHUNK_EXTENSION', status: 400 },
+  },
+  {
+    title: 'missing last chunk at the end of the stream',
+    why: 'A body cut before its last-chunk is incomplete, not ended: the request is refused.',
+    raw: `${HEAD}5\r\nhello\r\n`,
+    error: { code: 'SH_ERR_PARSE_INCOMPLETE', status: 400 },
+  },
+  {
     title: 'obs-fold in a trailer',
     why: 'Trailer fields follow the header field rules.',
     raw: `${HEAD}0\r\nX-A: b\r\n c\r\n\r\n`,
