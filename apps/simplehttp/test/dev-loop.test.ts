@@ -104,6 +104,39 @@ describe('-s/--single', () => {
   })
 })
 
+describe('-c/--cache', () => {
+  it('lets browsers keep files for SECONDS, revalidate with -c 0, and never keep listings or errors', async () => {
+    const root = await makeTree({ 'app.js': 'boot()', 'docs/readme.txt': 'hi' })
+    const app = await startApp(root, '-c', '3600')
+    const file = await fetch(`${app.origin}/app.js`)
+    expect(file.headers.get('cache-control')).toBe('max-age=3600')
+    const etag = file.headers.get('etag') ?? ''
+    const revalidated = await fetch(`${app.origin}/app.js`, { headers: { 'If-None-Match': etag } })
+    expect(revalidated.status).toBe(304)
+    expect(revalidated.headers.get('cache-control')).toBe('max-age=3600')
+    expect((await fetch(`${app.origin}/docs/`)).headers.get('cache-control')).toBe('no-cache')
+    const missing = await fetch(`${app.origin}/gone.js`)
+    expect(missing.status).toBe(404)
+    expect(missing.headers.get('cache-control')).toBe('no-cache')
+
+    const zero = await startApp(root, '--cache', '0')
+    expect((await fetch(`${zero.origin}/app.js`)).headers.get('cache-control')).toBe('no-cache')
+    const none = await startApp(root)
+    expect((await fetch(`${none.origin}/app.js`)).headers.get('cache-control')).toBeNull()
+  })
+
+  it('refuses a negative or fractional number of seconds in one line, exit 2', async () => {
+    const root = await makeTree({ 'a.txt': 'a' })
+    for (const bad of ['-5', '1.5', 'soon']) {
+      const result = await runApp(['-d', root, '-c', bad, '0'], root)
+      expect(result.exit.code).toBe(2)
+      const lines = result.stderr.trimEnd().split('\n')
+      expect(lines).toHaveLength(2)
+      expect(lines[1]).toMatch(/^simplehttp: error: argument -c\/--cache: /)
+    }
+  })
+})
+
 describe('-o/--open', () => {
   it('opens the served URL plus PATH with the platform opener', async () => {
     const root = await makeTree({ 'docs/index.html': 'docs' })

@@ -185,3 +185,28 @@ describe('--compress', () => {
     }
   })
 })
+
+describe('--compress with a file over 8 MiB', () => {
+  it('streams it compressed over HTTP/1.1 and HTTP/2, and curl and Python decode the whole file', async () => {
+    // 9.5 MiB: over the cached size, so it is compressed while sent.
+    const large = Array.from({ length: 250_000 }, (_, i) => `row ${String(i)}: lorem ipsum dolor sit\n`).join('')
+    const root = await makeTree({ 'large.txt': large })
+    const app = await startApp(root, '--compress', '--tls-self-signed', '--http2')
+    const url = `${app.origin}/large.txt`
+    const head = (await mustRun('curl', ['-sSk', '--http1.1', '-D', '-', '-o', '/dev/null', '--compressed', url])).toString()
+    expect(head).toMatch(/Content-Encoding: (br|gzip)\r\n/)
+    expect(head).toMatch(/ETag: W\/"/)
+    expect(head).not.toMatch(/Content-Length/i)
+    for (const protocol of ['--http1.1', '--http2']) {
+      const body = await mustRun('curl', ['-sSk', protocol, '--compressed', url])
+      expect(body.length).toBe(large.length)
+      expect(body.toString() === large).toBe(true)
+    }
+    const python = await mustRun('python3', [
+      '-c',
+      'import gzip,ssl,sys,urllib.request as u;r=u.urlopen(u.Request(sys.argv[1],headers={"Accept-Encoding":"gzip"}),context=ssl._create_unverified_context());b=gzip.decompress(r.read());sys.stdout.write(r.headers["Content-Encoding"]+" "+str(len(b)))',
+      url,
+    ])
+    expect(python.toString()).toBe(`gzip ${String(large.length)}`)
+  })
+})

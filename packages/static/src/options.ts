@@ -34,8 +34,10 @@ export interface StaticOptions {
    * `Vary: Accept-Encoding`. Each encoded variant has its own strong ETag (the file's plus
    * `-br`/`-gzip`) and is kept in a bounded cache while the file is unchanged, so 304s, ranges
    * and `If-Range` work on the encoded bytes. A precompressed sibling (`precompressed`) wins.
-   * `true` means `{ minSize: 1024, maxSize: 8 MiB }`; files outside that range are sent as they
-   * are. Default `false`, as CPython.
+   * `true` means `{ minSize: 1024, maxSize: 8 MiB }`. Smaller files are sent as they are; larger
+   * ones are compressed while they are sent, not kept: no `Content-Length` (the connection ends
+   * the body), a weak ETag (304s still work), and a `Range` gets bytes of the file itself.
+   * Default `false`, as CPython.
    */
   readonly compress?: boolean | CompressOptions
   /**
@@ -85,7 +87,7 @@ export interface StaticOptions {
 export interface CompressOptions {
   /** Smaller files are sent as they are: compressing them gains less than the header costs. Default `1024`. */
   readonly minSize?: number
-  /** Larger files are sent as they are rather than read whole into memory. Default 8 MiB. */
+  /** Larger files are compressed while sent (not read whole, not cached, no ranges on the encoded form). Default 8 MiB. */
   readonly maxSize?: number
 }
 

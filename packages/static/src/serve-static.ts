@@ -248,6 +248,8 @@ function setFileHeaders(reply: Reply, headers: readonly HeaderPair[], status: nu
     }
     if (validatorsOnly) continue
     const key = name.toLowerCase()
+    // RFC 9113 §8.2.2: HTTP/2 has no connection-specific fields (the stream's end ends the body).
+    if (key === 'connection' && 'stream' in res) continue
     if (seen.has(key)) res.appendHeader(name, value)
     else res.setHeader(name, value)
     seen.add(key)

@@ -157,3 +157,69 @@ describe('compress', () => {
     expect(() => SimpleHTTPRequestHandler.withOptions({ compress: { minSize: -1 } })).toThrow(/compress\.minSize/)
   })
 })
+
+describe('compress: files above maxSize', () => {
+  // 1.2 MiB of text, over a 64 KiB maxSize: compressed while sent, never read whole.
+  const big = Array.from({ length: 30_000 }, (_, i) => `row ${String(i)}: ${'lorem ipsum '.repeat(3)}\n`).join('')
+  let streaming: RunningServer
+
+  beforeAll(async () => {
+    await writeFile(path.join(root, 'big.txt'), big)
+    const old = new Date(Date.now() - 60_000)
+    await utimes(path.join(root, 'big.txt'), old, old)
+    streaming = await startHandler(
+      quiet(SimpleHTTPRequestHandler.withOptions({ directory: root, compress: { maxSize: 64 * 1024 } })),
+    )
+  })
+  afterAll(async () => {
+    await streaming.close()
+  })
+
+  it('are streamed compressed, without a length, ending with the connection, under a weak ETag', async () => {
+    for (const [accept, decode] of [
+      ['br', brotliDecompressSync],
+      ['gzip', gunzipSync],
+    ] as const) {
+      const response = await request(streaming.port, '/big.txt', { headers: { 'Accept-Encoding': accept } })
+      expect(response.status).toBe(200)
+      expect(response.header('content-encoding')).toBe(accept)
+      expect(response.header('content-length')).toBeUndefined()
+      expect(response.header('connection')).toBe('close')
+      expect(response.header('accept-ranges')).toBeUndefined()
+      expect(response.header('vary')).toBe('Accept-Encoding')
+      expect(response.header('etag')).toMatch(new RegExp(`^W/"[^"]+-${accept}"$`))
+      expect(response.body.length).toBeLessThan(big.length / 5)
+      expect(decode(response.body).toString()).toBe(big)
+    }
+  })
+
+  it('answer If-None-Match with 304, HEAD with the same headers, and a Range with bytes of the file', async () => {
+    const get = await request(streaming.port, '/big.txt', { headers: { 'Accept-Encoding': 'gzip' } })
+    const etag = get.header('etag') ?? ''
+    const cached = await request(streaming.port, '/big.txt', { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': etag } })
+    expect(cached.status).toBe(304)
+    expect(cached.header('etag')).toBe(etag)
+
+    const head = await request(streaming.port, '/big.txt', { method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } })
+    const names = (r: typeof get) => r.headers.filter(([n]) => n !== 'Date').map(([n, v]) => `${n}: ${v}`)
+    expect(names(head)).toEqual(names(get))
+    expect(head.body.length).toBe(0)
+
+    const range = await request(streaming.port, '/big.txt', { headers: { 'Accept-Encoding': 'gzip', Range: 'bytes=100-199' } })
+    expect(range.status).toBe(206)
+    expect(range.header('content-encoding')).toBeUndefined()
+    expect(range.body.toString()).toBe(big.slice(100, 200))
+  })
+
+  it('are streamed the same through serveStatic() on node:http', async () => {
+    const http = await startHTTP(serveStatic(root, { compress: { maxSize: 64 * 1024 } }))
+    try {
+      const response = await request(http.port, '/big.txt', { headers: { 'Accept-Encoding': 'gzip' } })
+      expect(response.header('content-encoding')).toBe('gzip')
+      expect(response.header('content-length')).toBeUndefined()
+      expect(gunzipSync(response.body).toString()).toBe(big)
+    } finally {
+      await http.close()
+    }
+  })
+})

@@ -14,11 +14,11 @@
  * @see https://pubs.opengroup.org/onlinepubs/9699919799/utilities/pax.html (ustar and pax)
  * @module
  */
-import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { constants as zlibConstants, crc32, createGzip } from 'node:zlib'
 import { StaticError } from '../errors.js'
-import { READ_CHUNK_SIZE, recycleChunk, takeChunk, type BodySource, type Flushed } from './body.js'
+import { READ_CHUNK_SIZE, type BodySource, type Flushed } from './body.js'
+import { fileChunks, zlibSource } from './file-stream.js'
 import { readVisibleEntries, type VisibleEntry } from './entries.js'
 import type { ListingPolicy } from './listing.js'
 
@@ -69,40 +69,9 @@ function changed(name: string, why: string): StaticError {
   return new StaticError('SH_ERR_STATIC_FILE_CHANGED', `${name} ${why} while the folder was being archived`)
 }
 
-/**
- * One member's bytes, chunk by chunk: exactly `entry.size` of them from a file that is still the
- * one the walk saw, and still unchanged after the last byte. With `flushed`, a chunk's memory is
- * reused once the consumer has written it and the writer let go of it.
- */
-async function* memberChunks(member: ArchiveMember, flushed: Flushed | undefined): AsyncGenerator<Buffer> {
-  const { entry } = member
-  let file: FileHandle
-  try {
-    file = await open(entry.fsPath, 'r')
-  } catch {
-    throw changed(member.name, 'disappeared')
-  }
-  try {
-    const before = await file.stat()
-    if (before.ino !== entry.ino || before.dev !== entry.dev || before.size !== entry.size || before.mtimeMs !== entry.mtimeMs) {
-      throw changed(member.name, 'changed')
-    }
-    let position = 0
-    while (position < entry.size) {
-      const length = Math.min(READ_CHUNK_SIZE, entry.size - position)
-      const buffer = takeChunk(length, flushed)
-      const { bytesRead } = await file.read(buffer, 0, length, position)
-      if (bytesRead === 0) throw changed(member.name, 'shrank')
-      const chunk = bytesRead < length ? buffer.subarray(0, bytesRead) : buffer
-      position += bytesRead
-      yield chunk
-      recycleChunk(chunk, flushed)
-    }
-    const after = await file.stat()
-    if (after.size !== entry.size || after.mtimeMs !== entry.mtimeMs) throw changed(member.name, 'changed')
-  } finally {
-    await file.close()
-  }
+/** One member's bytes, checked against the walk while they are read (see {@link fileChunks}). */
+function memberChunks(member: ArchiveMember, flushed: Flushed | undefined): AsyncGenerator<Buffer> {
+  return fileChunks(member.entry.fsPath, member.entry, (why) => changed(member.name, why), flushed)
 }
 
 // ---- ZIP ----------------------------------------------------------------------------------------
@@ -437,52 +406,16 @@ async function* tarChunks(members: readonly ArchiveMember[], reuse: Flushed): As
   yield Buffer.alloc(2 * BLOCK)
 }
 
-/** A chunk handed to gzip is free again once its write callback ran: zlib has consumed it. */
-const consumed: Flushed = () => true
-
 /**
  * A gzipped tar of `members`. Its length is not known in advance (`NaN`): the response goes
  * without `Content-Length` and ends when the connection closes (or chunked, where the adapter
  * can). Level 1: a folder download is limited by the CPU long before the network otherwise.
- * Each chunk goes into gzip only after the previous one was consumed, and gzip's output waits
- * for the writer: memory stays at a few chunks whatever the folder's size.
  */
 export function tarGzSource(members: readonly ArchiveMember[]): BodySource {
-  return {
-    length: Number.NaN,
-    async produce(out) {
-      const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED })
-      let failure: unknown
-      const pump = (async () => {
-        for await (const chunk of gzip as AsyncIterable<Buffer>) {
-          const wait = out.write(chunk)
-          if (wait !== undefined) await wait
-        }
-      })().catch((error: unknown) => {
-        failure ??= error
-        gzip.destroy()
-      })
-      const write = (chunk: Buffer): Promise<void> =>
-        new Promise((resolve, reject) => {
-          gzip.write(chunk, (error) => {
-            if (error == null) resolve()
-            else reject(error)
-          })
-        })
-      try {
-        for await (const chunk of tarChunks(members, consumed)) {
-          await write(chunk)
-          if (failure !== undefined) break
-        }
-        gzip.end()
-      } catch (error) {
-        failure ??= error
-        gzip.destroy()
-      }
-      await pump
-      if (failure !== undefined) throw failure instanceof Error ? failure : new Error("the archive could not be written", { cause: failure })
-    },
-  }
+  return zlibSource(
+    (flushed) => tarChunks(members, flushed),
+    () => createGzip({ level: zlibConstants.Z_BEST_SPEED }),
+  )
 }
 
 /** `Content-Disposition: attachment` for `filename` (RFC 6266, with RFC 8187 `filename*` for non-ASCII). */

@@ -20,7 +20,18 @@ import {
   type RequestHeaders,
   type Validators,
 } from './conditional.js'
-import { chain, compression, derivedCache, derivedETag, isCompressible, readIfUnchanged, type Derivation } from './derived.js'
+import {
+  chain,
+  compression,
+  compressStream,
+  derivedCache,
+  derivedETag,
+  isCompressible,
+  readIfUnchanged,
+  type Derivation,
+} from './derived.js'
+import { fileChunks, zlibSource } from './file-stream.js'
+import { StaticError } from '../errors.js'
 import { injectScript } from './html-inject.js'
 import { cacheTuning, fileCache, type FileEntry } from './file-cache.js'
 import { listItems, renderListing } from './listing.js'
@@ -388,11 +399,17 @@ export class StaticCore {
       derivation = liveReloadInjection(live.scriptTag)
     }
     const compress = this.options.compress
-    if (compress !== undefined && entry.size >= compress.minSize && entry.size <= compress.maxSize && isCompressible(type)) {
+    if (compress !== undefined && entry.size >= compress.minSize && isCompressible(type)) {
       // Whichever coding is sent, the answer depended on Accept-Encoding.
       vary = true
       const chosen = chooseEncoding(request.headers.get('accept-encoding'), true, true)
-      if (chosen !== undefined) derivation = derivation === undefined ? compression(chosen) : chain(derivation, compression(chosen))
+      if (chosen !== undefined && entry.size > compress.maxSize) {
+        // Too large to compress whole and keep: compressed while sent. A Range asks for bytes of
+        // the file itself, which is what it then gets (the encoded stream has no ranges).
+        if (request.headers.get('range') === undefined) return this.#respondCompressedStream(request, variant, type, chosen)
+      } else if (chosen !== undefined) {
+        derivation = derivation === undefined ? compression(chosen) : chain(derivation, compression(chosen))
+      }
     }
     if (derivation !== undefined) return this.#respondDerived(request, variant, type, derivation, vary, last)
     return this.#respond(request, variant, type, vary, last)
@@ -421,6 +438,32 @@ export class StaticCore {
       if (!('ranges' in decided)) return decided
     }
     return this.#makeDerived(request, variant, type, derivation, etag, vary, last)
+  }
+
+  /**
+   * A large file compressed while it is sent: no length, so the connection ends the body; a
+   * weak ETag (RFC 9110 §8.8.1: the bytes are not kept, so no ranges or `If-Range` on them),
+   * which still answers `If-None-Match` with 304.
+   */
+  #respondCompressedStream(request: StaticRequest, variant: Variant, type: string, encoding: Encoding): StaticPlan {
+    const { entry, fsPath } = variant
+    const etag = `W/${derivedETag(entry.etag, encoding)}`
+    const outcome = evaluatePreconditions(request.headers, { etag, mtimeMs: entry.mtimeMs })
+    if (outcome !== 'proceed') return this.#decide(request, entry, { etag, size: 0, encoding }, type, true) as StaticPlan
+    const headers: HeaderPair[] = [
+      ['Content-type', type],
+      ['Last-Modified', entry.lastModified],
+      ['ETag', etag],
+      ['Vary', 'Accept-Encoding'],
+      ['Content-Encoding', encoding],
+    ]
+    if (this.#cacheControl !== undefined) headers.push(['Cache-Control', this.#cacheControl])
+    headers.push(['Connection', 'close'], ...this.options.extraHeaders)
+    if (request.method === 'HEAD') return { kind: 'send', status: 200, headers, body: undefined }
+    const changed = (why: string): StaticError =>
+      new StaticError('SH_ERR_STATIC_FILE_CHANGED', `${fsPath} ${why} while it was being compressed`)
+    const source = zlibSource((flushed) => fileChunks(fsPath, entry, changed, flushed), () => compressStream(encoding, entry.size))
+    return { kind: 'send', status: 200, headers, body: ResponseBody.fromSource(source) }
   }
 
   async #makeDerived(
