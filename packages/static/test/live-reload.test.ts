@@ -220,3 +220,54 @@ async function openEvents(port: number, target: string): Promise<{ next(): Promi
     close: () => socket.destroy(),
   }
 }
+
+describe('open pages and the connection timeouts', () => {
+  let root: string
+  let live: LiveReload
+  let server: net.Server
+  const sockets = new Set<net.Socket>()
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'simplehttp-live-many-'))
+    await writeFile(path.join(root, 'index.html'), '<body>x</body>')
+    live = new LiveReload(root, { debounceMs: 20 }).start()
+    const Handler = quiet(SimpleHTTPRequestHandler.withOptions({ directory: root, liveReload: live }))
+    // Every timeout far shorter than the time the pages stay open below.
+    const timeouts = { headersTimeout: 200, keepAliveTimeout: 200, bodyTimeout: 200, writeTimeout: 200 }
+    server = net.createServer((socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+      const port = (server.address() as net.AddressInfo).port
+      void new Handler(socket, [socket.remoteAddress ?? '', socket.remotePort ?? 0], {
+        serverName: 'localhost',
+        serverPort: port,
+        ...timeouts,
+      }).handle()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  })
+  afterAll(async () => {
+    live.close()
+    for (const socket of sockets) socket.destroy()
+    await new Promise((resolve) => server.close(resolve))
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('keeps 1,000 open pages past the header, idle, body and write timeouts, and tells every one', async () => {
+    const port = (server.address() as net.AddressInfo).port
+    const pages = await Promise.all(Array.from({ length: 1000 }, () => openEvents(port, live.eventsPath)))
+    try {
+      for (const page of pages) expect(await page.next()).toBe('retry: 1000')
+      await until(() => live.clientCount === 1000)
+      // Five times the longest timeout, with nothing sent either way.
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      expect(live.clientCount).toBe(1000)
+      await writeFile(path.join(root, 'index.html'), '<body>y</body>')
+      const events = await Promise.all(pages.map((page) => page.next()))
+      expect(new Set(events)).toEqual(new Set(['event: reload\ndata: ["/index.html"]']))
+    } finally {
+      for (const page of pages) page.close()
+    }
+    await until(() => live.clientCount === 0)
+  })
+})
