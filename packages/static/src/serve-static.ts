@@ -57,6 +57,7 @@ export function serveStatic(root: string, options?: ServeStaticOptions): StaticM
   const guessType = contentTypes()
   const hooks: StaticHooks = { guessType }
   const hidden = hiddenHeaders(settings)
+  const hiddenWhenKept = new Set([...(hidden ?? []), ...UNCACHEABLE_WHEN_KEPT])
   const live = settings.core.liveReload
   return function serveStaticMiddleware(req, res, next) {
     if (live !== undefined && serveLiveReload(live, req, res)) return
@@ -82,7 +83,7 @@ export function serveStatic(root: string, options?: ServeStaticOptions): StaticM
     let file: string | undefined
     const requestHooks: StaticHooks =
       settings.setHeaders === undefined ? hooks : { guessType, onFile: (p) => (file = p) }
-    const headers = headerReader(req, kept === undefined ? hidden : HIDDEN_WHEN_KEPT)
+    const headers = headerReader(req, kept === undefined ? hidden : hiddenWhenKept)
     const reply: Reply = { req, res, next, method, settings, kept, file: () => file, core, hooks: requestHooks, target, publicTarget }
     let plan: StaticPlan | Promise<StaticPlan>
     try {
@@ -140,7 +141,11 @@ function contentTypes(): (p: string) => string {
   }
 }
 
-const HIDDEN_WHEN_KEPT: ReadonlySet<string> = new Set(['if-none-match', 'if-modified-since', 'range', 'if-range'])
+/**
+ * Under a status kept from earlier middleware nothing is a 304 (send answers 304 only to a
+ * 2xx). A Range still gets its 206, and If-Match its 412, as in send.
+ */
+const UNCACHEABLE_WHEN_KEPT: readonly string[] = ['if-none-match', 'if-modified-since']
 
 /** Request headers the core must not see because an option turned their feature off. */
 function hiddenHeaders(settings: ResolvedServeStaticOptions): ReadonlySet<string> | undefined {

@@ -5,7 +5,9 @@
  * Where we differ on purpose (strong ETags, multipart ranges) the case is left out and the
  * README says so.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import path from 'node:path'
 import serveStaticUpstream from 'serve-static'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveStatic, type ServeStaticOptions } from '../src/index.js'
@@ -17,6 +19,12 @@ let fx: Fixture
 
 beforeAll(async () => {
   fx = await makeFixture()
+  // The names serve-static's own tests use.
+  await mkdir(path.join(fx.root, 'users'))
+  await writeFile(path.join(fx.root, 'users', 'tobi.txt'), 'ferret')
+  await writeFile(path.join(fx.root, 'foo bar'), 'baz')
+  await writeFile(path.join(fx.root, 'empty.txt'), '')
+  await mkdir(path.join(fx.root, 'snow ☃'))
 })
 
 afterAll(async () => {
@@ -35,6 +43,7 @@ const COMPARED = [
   'allow',
   'content-security-policy',
   'x-content-type-options',
+  'x-set-headers',
 ]
 
 interface Case {
@@ -111,8 +120,12 @@ const OPTION_SETS: readonly { name: string; options: ServeStaticOptions; cases?:
   },
 ]
 
-async function answers(middleware: Middleware, cases: readonly Case[]): Promise<RawResponse[]> {
+/** Runs before the middleware, as serve-static's tests' `createServer(dir, opts, fn)` does. */
+type Before = (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse) => void
+
+async function answers(middleware: Middleware, cases: readonly Case[], before?: Before): Promise<RawResponse[]> {
   const server = await startHTTP((req, res) => {
+    before?.(req, res)
     middleware(req, res, (err?: unknown) => {
       const error = err as { status?: number; headers?: Record<string, string> } | undefined
       res.statusCode = error ? (error.status ?? 500) : 404
@@ -142,6 +155,100 @@ describe('serveStatic against serve-static 2.x, request for request', () => {
       const theirs = await answers(serveStaticUpstream(fx.root, set.options as serveStaticUpstream.ServeStaticOptions) as Middleware, cases)
       const ours = await answers(serveStatic(fx.root, set.options), cases)
       cases.forEach((c, i) => {
+        const label = `${c.method ?? 'GET'} ${c.target} ${JSON.stringify(c.headers ?? {})}`
+        expect(visible(ours[i] as RawResponse), label).toEqual(visible(theirs[i] as RawResponse))
+      })
+    })
+  }
+})
+
+/** Express/Connect's mount: `req.url` loses its first `depth - 1` segments, `originalUrl` keeps them. */
+function mounted(depth: number): Before {
+  return (req) => {
+    req.originalUrl = req.url ?? '/'
+    req.url = `/${(req.url ?? '/').split('/').slice(depth).join('/')}`
+  }
+}
+
+/**
+ * serve-static's own test suite (test/test.js), scenario by scenario, with real serve-static as
+ * the oracle instead of its expected values: roots that are missing, too long, `.`-relative or
+ * a file; mounts; an index at the mount point; earlier non-2xx statuses; setHeaders' calls.
+ */
+const SUITE: readonly { name: string; root?: () => string; options?: ServeStaticOptions; before?: Before; cases: readonly Case[] }[] = [
+  {
+    name: 'basic operations',
+    cases: [
+      { target: '/users/tobi.txt' },
+      { target: '/foo%20bar' },
+      { target: '//todo@txt' },
+      { target: '/empty.txt' },
+      { target: '/users/' },
+      { target: '/hello.txt', method: 'OPTIONS' },
+      { target: '/digits.txt', headers: { Range: 'asdf' } },
+      { target: '/digits.txt', headers: { Range: 'bytes=2-1000' } },
+      { target: '/digits.txt', headers: { Range: 'bytes=1000-' } },
+      { target: '/digits.txt', headers: { Range: 'bytes=0-0' } },
+      { target: '/digits.txt', headers: { Range: 'bytes=3-' } },
+    ],
+  },
+  {
+    name: 'redirect',
+    cases: [{ target: '/users' }, { target: '/users?name=john' }, { target: '//users' }, { target: '/snow%20%E2%98%83' }, { target: '/' }],
+  },
+  { name: 'fallthrough: false, traversing past the root', options: { fallthrough: false }, cases: [{ target: '/users/%2e%2e/%2e%2e/todo.txt' }, { target: '/users/../../root/hello.txt' }, { target: '/users/' }, { target: '/users' }] },
+  { name: 'fallthrough: false, redirect: false', options: { fallthrough: false, redirect: false }, cases: [{ target: '/users/' }, { target: '/users' }] },
+  { name: 'redirect: false', options: { redirect: false }, cases: [{ target: '/users/' }, { target: '/users' }] },
+  { name: 'maxAge: Infinity is a year', options: { maxAge: Infinity }, cases: [{ target: '/hello.txt' }] },
+  { name: 'maxAge: a string', options: { maxAge: '30d' }, cases: [{ target: '/hello.txt' }] },
+  { name: 'a root that does not exist', root: () => path.join(fx.root, 'does_not_exist'), cases: [{ target: '/hello.txt' }, { target: '/../hello.txt' }, { target: '/' }] },
+  { name: 'a root too long for the file system', root: () => fx.root + '/foobar'.repeat(1500), cases: [{ target: '/' }, { target: '/hello.txt' }] },
+  {
+    name: 'a root too long, fallthrough: false',
+    root: () => fx.root + '/foobar'.repeat(1500),
+    options: { fallthrough: false },
+    cases: [{ target: '/' }],
+  },
+  { name: 'a relative root', root: () => path.relative(process.cwd(), fx.root) || '.', cases: [{ target: '/users/tobi.txt' }, { target: '/users' }] },
+  { name: 'an index at the mount point', root: () => path.join(fx.root, 'users'), before: mounted(2), cases: [{ target: '/users' }, { target: '/users/' }] },
+  { name: 'mounted at /static', before: mounted(2), cases: [{ target: '/static/users' }, { target: '/static/users/tobi.txt' }, { target: '//todo@txt' }, { target: '/static' }] },
+  { name: 'a root that is a file, mounted', root: () => path.join(fx.root, 'hello.txt'), before: mounted(2), cases: [{ target: '/hello' }, { target: '/hello/' }, { target: '/hello/x' }] },
+  {
+    name: 'index: false, mounted',
+    options: { index: false },
+    before: mounted(2),
+    cases: [{ target: '/static/users/' }, { target: '/static/users' }, { target: '/static/' }, { target: '/static' }],
+  },
+  {
+    name: 'a non-2xx status set earlier is sent as it is, with the file',
+    before: (req, res) => {
+      if (req.headers['x-status'] !== undefined) res.statusCode = Number(req.headers['x-status'])
+    },
+    cases: [
+      { target: '/hello.txt', headers: { 'x-status': '500' } },
+      { target: '/hello.txt', headers: { 'x-status': '500', 'If-Modified-Since': new Date(Date.now() + 3600_000).toUTCString() } },
+      { target: '/hello.txt', headers: { 'x-status': '404', Range: 'bytes=0-1' } },
+    ],
+  },
+  {
+    name: 'setHeaders: called for files, not for 404s or redirects',
+    options: {
+      setHeaders: (res) => {
+        res.setHeader('X-Set-Headers', 'yes')
+      },
+    },
+    cases: [{ target: '/hello.txt' }, { target: '/missing.txt' }, { target: '/users' }, { target: '/digits.txt', headers: { Range: 'bytes=0-1' } }],
+  },
+]
+
+describe('serve-static’s own test suite, through serve-static and through serveStatic', () => {
+  for (const scenario of SUITE) {
+    it(scenario.name, async () => {
+      const root = scenario.root?.() ?? fx.root
+      const options = scenario.options ?? {}
+      const theirs = await answers(serveStaticUpstream(root, options as serveStaticUpstream.ServeStaticOptions) as Middleware, scenario.cases, scenario.before)
+      const ours = await answers(serveStatic(root, options), scenario.cases, scenario.before)
+      scenario.cases.forEach((c, i) => {
         const label = `${c.method ?? 'GET'} ${c.target} ${JSON.stringify(c.headers ?? {})}`
         expect(visible(ours[i] as RawResponse), label).toEqual(visible(theirs[i] as RawResponse))
       })
