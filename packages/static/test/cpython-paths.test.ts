@@ -18,6 +18,23 @@ const logs = new LogCapture()
 const LATIN1_NAME = Buffer.from('caf\xe9.txt', 'latin1')
 /** A directory whose name is the single byte 0xff. */
 const BYTE_DIR = Buffer.from([0xff])
+/**
+ * test_list_dir_escape_filename's names (and TESTFN_NONASCII's kind), with what CPython 3.14
+ * makes of them: `urllib.parse.quote(name)`, `urllib.parse.quote(name, safe='&<>\'"')` (how its
+ * test requests the directory) and `html.escape(name, quote=False)`. Computed with python3.
+ */
+const ESCAPED_NAMES: readonly (readonly [name: string, quoted: string, quotedSafe: string, shown: string])[] = [
+  ['q?', 'q%3F', 'q%3F', 'q?'],
+  ['f#', 'f%23', 'f%23', 'f#'],
+  ['&amp;', '%26amp%3B', '&amp%3B', '&amp;amp;'],
+  ['&amp', '%26amp', '&amp', '&amp;amp'],
+  ['<i>', '%3Ci%3E', '<i>', '&lt;i&gt;'],
+  ['"dq"', '%22dq%22', '"dq"', '"dq"'],
+  ["'sq'", '%27sq%27', "'sq'", "'sq'"],
+  ['%A4', '%25A4', '%25A4', '%A4'],
+  ['%E2%82%AC', '%25E2%2582%25AC', '%25E2%2582%25AC', '%E2%82%AC'],
+  ['ñandú€', '%C3%B1and%C3%BA%E2%82%AC', '%C3%B1and%C3%BA%E2%82%AC', 'ñandú€'],
+]
 
 beforeAll(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'simplehttp-cpython-paths-'))
@@ -35,6 +52,14 @@ beforeAll(async () => {
   await writeFile(Buffer.concat([Buffer.from(path.join(root, 'bytes') + '/'), LATIN1_NAME]), 'latin-1 name\n')
   await mkdir(Buffer.concat([Buffer.from(path.join(root, 'bytes') + '/'), BYTE_DIR]))
   await writeFile(Buffer.concat([Buffer.from(path.join(root, 'bytes') + '/'), BYTE_DIR, Buffer.from('/inner.txt')]), 'inner\n')
+  await mkdir(path.join(root, 'names'))
+  for (const [name] of ESCAPED_NAMES) {
+    await writeFile(path.join(root, 'names', `${name}.txt`), `content of ${name}\n`)
+    await mkdir(path.join(root, 'names', `${name}.dir`))
+  }
+  await mkdir(path.join(root, 'names', '\ufffd.dir'))
+  // test_get: a directory named index.html is not an index page.
+  await mkdir(path.join(root, 'spam', 'index.html'), { recursive: true })
   const Quiet = class extends SimpleHTTPRequestHandler.withOptions({ directory: root }) {
     override logStream = logs
   }
@@ -50,7 +75,9 @@ const get = (target: string, headers: Record<string, string> = {}) => request(se
 
 /** The tree is as it was: nothing was created or removed by any request. */
 async function treeIsUnharmed(): Promise<void> {
-  expect((await readdir(root)).sort()).toEqual(['.env', 'bytes', 'dir', 'existing_dir', 'file', 'out.txt', 'test', '\ufffd'].sort())
+  expect((await readdir(root)).sort()).toEqual(
+    ['.env', 'bytes', 'dir', 'existing_dir', 'file', 'names', 'out.txt', 'spam', 'test', '\ufffd'].sort(),
+  )
   expect((await stat(path.join(base, 'secret.txt'))).size).toBe(6)
 }
 
@@ -118,6 +145,70 @@ describe('the directory redirect: the path as sent plus "/" (gh-87389)', () => {
 
   it('keeps the query after the slash', async () => {
     expect((await get('/existing_dir?a=1')).header('Location')).toBe('/existing_dir/?a=1')
+  })
+})
+
+describe('listing names that need escaping (test_list_dir_escape_filename, _dirname, _nonascii_*)', () => {
+  it('the listing quotes each href and HTML-escapes each text, as CPython does', async () => {
+    const res = await get('/names/')
+    expect(res.status).toBe(200)
+    const body = res.body.toString('utf8')
+    for (const [, quoted, , shown] of ESCAPED_NAMES) {
+      expect(body).toContain(`<li><a href="${quoted}.txt">${shown}.txt</a></li>\n`)
+      expect(body).toContain(`<li><a href="${quoted}.dir/">${shown}.dir/</a></li>\n`)
+    }
+  })
+
+  it.each(ESCAPED_NAMES)('following the href of %j serves the file', async (name, quoted) => {
+    const res = await get(`/names/${quoted}.txt`)
+    expect(res.status).toBe(200)
+    expect(res.body.toString('utf8')).toBe(`content of ${name}\n`)
+  })
+
+  it.each(ESCAPED_NAMES)('the directory %j lists under its own title, requested as CPython’s test does', async (_name, _quoted, quotedSafe, shown) => {
+    const res = await get(`/names/${quotedSafe}.dir/`)
+    expect(res.status).toBe(200)
+    const body = res.body.toString('utf8')
+    expect(body).toContain(`<title>Directory listing for /names/${shown}.dir/</title>`)
+    expect(body).toContain(`<h1>Directory listing for /names/${shown}.dir/</h1>`)
+  })
+
+  it('test_list_dir_undecodable_dirname2: /%ff.dir/ lists the directory named U+FFFD.dir', async () => {
+    const res = await get('/names/%ff.dir/')
+    expect(res.status).toBe(200)
+    expect(res.body.toString('utf8')).toContain('<title>Directory listing for /names/\ufffd.dir/</title>')
+  })
+
+  it('test_list_dir_with_query_and_fragment: the title is the path alone', async () => {
+    for (const target of ['/names/#123', '/names/?x=123']) {
+      const body = (await get(target)).body.toString('utf8')
+      expect(body, target).toContain('listing for /names/</title>')
+      expect(body, target).toContain('listing for /names/</h1>')
+    }
+  })
+})
+
+describe('test_get: directories, index pages and the redirect', () => {
+  it('a directory without its slash: 301 to the path plus /, Content-Length: 0 and no body', async () => {
+    const res = await get('/existing_dir')
+    expect(res.status).toBe(301)
+    expect(res.header('Location')).toBe('/existing_dir/')
+    expect(res.header('Content-Length')).toBe('0')
+    expect(res.body.length).toBe(0)
+    expect((await get('/existing_dir?hi=1')).header('Location')).toBe('/existing_dir/?hi=1')
+    expect((await get('/existing_dir/?hi=2')).status).toBe(200)
+  })
+
+  it('a directory named index.html is not an index page: the listing', async () => {
+    const res = await get('/spam/')
+    expect(res.status).toBe(200)
+    expect(res.body.toString()).toContain('<li><a href="index.html/">index.html/</a></li>')
+  })
+
+  it('what does not exist is 404, with or without a slash', async () => {
+    expect((await get('/ThisDoesNotExist')).status).toBe(404)
+    expect((await get('/ThisDoesNotExist/')).status).toBe(404)
+    expect((await get('/test/')).status).toBe(404)
   })
 })
 
@@ -191,6 +282,21 @@ describe('If-None-Match takes precedence over If-Modified-Since (RFC 9110 §13.2
     const res = await get('/test', { 'If-None-Match': '*' })
     expect(res.status).toBe(304)
     expect(res.body.length).toBe(0)
+  })
+
+  it('test_browser_cache: If-Modified-Since alone still decides, to the second', async () => {
+    const lastModified = (await get('/test')).header('Last-Modified') as string
+    expect((await get('/test', { 'If-Modified-Since': lastModified })).status).toBe(304)
+    const later = new Date(Date.parse(lastModified) + 3600_000).toUTCString()
+    expect((await get('/test', { 'If-Modified-Since': later })).status).toBe(304)
+    const earlier = new Date(Date.parse(lastModified) - 365 * 86400_000).toUTCString()
+    expect((await get('/test', { 'If-Modified-Since': earlier })).status).toBe(200)
+  })
+
+  it('If-None-Match: * with a matching date: 304 (CPython, which has no ETags, ignores both and sends 200)', async () => {
+    const lastModified = (await get('/test')).header('Last-Modified') as string
+    const res = await get('/test', { 'If-None-Match': '*', 'If-Modified-Since': lastModified })
+    expect(res.status).toBe(304)
   })
 
   it('a matching tag with a date before the file: 304 (the date is not looked at)', async () => {

@@ -52,6 +52,16 @@ describe('resolveUrlPath (raw bytes, decode once as CPython, NUL, normalize and 
     expect(resolveUrlPath(input)).toEqual(expected)
   })
 
+  it('with aboveRoot: refuse, `..` above the root is refused (serve-static answers 403), below it still resolves', () => {
+    const refuse = { aboveRoot: 'refuse' } as const
+    for (const target of ['/..', '/../x', '/%2e%2e/x', '/..%2fx', '/a/../../x', '/a/..%2F..%2Fx']) {
+      expect(resolveUrlPath(target, refuse), target).toEqual({ ok: false, status: 404, reason: 'traversal' })
+    }
+    expect(resolveUrlPath('/a/../x', refuse)).toEqual({ ok: true, segments: ['x'], trailingSlash: false })
+    expect(new Resolver('/srv/www', refuse).resolve('/a/../../x')).toEqual({ ok: false, status: 404, reason: 'traversal' })
+    expect(new Resolver('/srv/www').resolve('/a/../../x')).toMatchObject({ ok: true, segments: ['x'] })
+  })
+
   it('lets dotfiles through when allowed', () => {
     expect(resolveUrlPath('/.env', { dotfiles: true })).toEqual({ ok: true, segments: ['.env'], trailingSlash: false })
   })
