@@ -7,6 +7,7 @@ import { benchStatic } from './static.js'
 import { benchColdStart } from './cold-start.js'
 import { benchListing } from './listing.js'
 import { benchAdapters } from './adapters.js'
+import { benchFeatures } from './features.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 console.log(`# simplehttp benchmarks (node ${process.version}, load generator: ${hasWrk ? 'wrk' : 'autocannon'})`)
@@ -20,3 +21,4 @@ if (!only || only === 'cold') await benchColdStart()
 if (!only || only === 'static') await benchStatic()
 if (!only || only === 'listing') await benchListing()
 if (!only || only === 'adapters') await benchAdapters()
+if (!only || only === 'features') await benchFeatures()
