@@ -16,6 +16,7 @@ import { checkLog, headerInjection, hostReflection, logInjection, openRedirect, 
 import { limits } from './cases/limits.mjs'
 import { listing } from './cases/listing.mjs'
 import { methods } from './cases/methods.mjs'
+import { cpythonPaths } from './cases/paths.mjs'
 import { serveStaticAdvisories } from './cases/serve-static.mjs'
 import { strict } from './cases/strict.mjs'
 import { dotfiles, symlinks, traversal } from './cases/traversal.mjs'
@@ -37,6 +38,7 @@ const wholeLog = {
 
 const ALL = [
   ...traversal,
+  ...cpythonPaths,
   ...symlinks,
   ...dotfiles,
   ...framing,
