@@ -11,7 +11,7 @@ import { StaticCore, sharedCore, type StaticHooks, type StaticPlan } from './int
 import { EXTENSIONS_MAP, guessType } from './internal/mime.js'
 import { translatePath } from './internal/url-path.js'
 import type { LiveReload } from './live-reload.js'
-import { INDEX_PAGES, resolveDirectory, resolveOptions, type CompressOptions, type HandlerOptions, type HeaderPair, type ListingMode } from './options.js'
+import { INDEX_PAGES, resolveDirectory, resolveOptions, type ArchiveOptions, type CompressOptions, type HandlerOptions, type HeaderPair, type ListingMode } from './options.js'
 
 /**
  * CPython's `http.server.SimpleHTTPRequestHandler`: serves files and directory listings from
@@ -55,7 +55,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** Directory listing mode. Default `'python'` (see `StaticOptions.listing`). */
   listing: ListingMode = 'python'
   /** Folder downloads (`?download=zip|tar.gz`). Default `false` (see `StaticOptions.archive`). */
-  archive = false
+  archive: boolean | ArchiveOptions = false
 
   #core: StaticCore | undefined
   #hooks: StaticHooks | undefined
@@ -91,7 +91,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (options.extraHeaders !== undefined) this.extraHeaders = resolved.extraHeaders
         if (options.indexPages !== undefined) this.indexPages = resolved.indexPages
         if (options.listing !== undefined) this.listing = resolved.listing
-        if (options.archive !== undefined) this.archive = resolved.archive
+        if (options.archive !== undefined) this.archive = options.archive
       }
     }
     Object.defineProperty(Configured, 'name', { value: Base.name })

@@ -51,7 +51,7 @@ export type {
 
 // Options
 export { INDEX_PAGES } from './options.js'
-export type { CompressOptions, HandlerOptions, HeaderPair, StaticOptions } from './options.js'
+export type { ArchiveOptions, CompressOptions, HandlerOptions, HeaderPair, StaticOptions } from './options.js'
 
 // Bodies, as returned by sendHead() and listDirectory() and written by copyFile()
 export { ResponseBody } from './internal/body.js'

@@ -79,8 +79,17 @@ export interface StaticOptions {
   /**
    * Let `GET /dir/?download=zip` and `?download=tar.gz` stream the folder (recursive, the
    * listing's visibility rules) as an archive. Default `false`. Needs `listing` other than `'off'`.
+   * An object turns them on with other bounds than the defaults (see {@link ArchiveOptions}).
    */
-  readonly archive?: boolean
+  readonly archive?: boolean | ArchiveOptions
+}
+
+/** Bounds of folder downloads, for {@link StaticOptions.archive}. */
+export interface ArchiveOptions {
+  /** The most files and folders one archive holds; a larger folder is answered 403. Default 50,000. */
+  readonly maxMembers?: number
+  /** Folder downloads in progress at once; one more is answered 503. Default 4. */
+  readonly atOnce?: number
 }
 
 /** Sizes for {@link StaticOptions.compress}. */
@@ -115,7 +124,8 @@ export interface ResolvedOptions {
   readonly extraHeaders: readonly HeaderPair[]
   readonly indexPages: readonly string[]
   readonly listing: ListingMode
-  readonly archive: boolean
+  /** Folder downloads with their bounds (defaults filled in), or `false`. */
+  readonly archive: Required<ArchiveOptions> | false
   /** Extensions tried, in order, for a missing name without one (serve-static's `extensions`). */
   readonly extensions: readonly string[]
   /** A 304 also carries `Last-Modified` and `Accept-Ranges`, as serve-static's does (CPython's carries neither). */
@@ -182,7 +192,7 @@ export function resolveOptions(options: StaticOptions | undefined): ResolvedOpti
   if (!LISTING_MODES.includes(listing as ListingMode)) throw invalid('listing', `one of ${LISTING_MODES.join(', ')}`, listing)
   return {
     listing: listing as ListingMode,
-    archive: flag(raw, 'archive'),
+    archive: archiveOption(raw.archive),
     followSymlinks: flag(raw, 'followSymlinks'),
     dotfiles: flag(raw, 'dotfiles'),
     precompressed: flag(raw, 'precompressed'),
@@ -219,6 +229,22 @@ function liveReloadOption(value: unknown): LiveReload | undefined {
   if (value === undefined) return undefined
   if (!(value instanceof LiveReload)) throw invalid('liveReload', 'a LiveReload instance', value)
   return value
+}
+
+/** Defaults of {@link ArchiveOptions}: one archive's member list stays near 20 MiB, four at once. */
+export const ARCHIVE_DEFAULTS: Required<ArchiveOptions> = Object.freeze({ maxMembers: 50_000, atOnce: 4 })
+
+function archiveOption(value: unknown): Required<ArchiveOptions> | false {
+  if (value === undefined || value === false) return false
+  if (value === true) return ARCHIVE_DEFAULTS
+  if (typeof value !== 'object' || value == null) throw invalid('archive', 'true, false or { maxMembers, atOnce }', value)
+  const { maxMembers = ARCHIVE_DEFAULTS.maxMembers, atOnce = ARCHIVE_DEFAULTS.atOnce } = value as Record<string, unknown>
+  for (const [name, count] of [['maxMembers', maxMembers], ['atOnce', atOnce]] as const) {
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
+      throw invalid(`archive.${name}`, 'a whole number >= 1', count)
+    }
+  }
+  return { maxMembers: maxMembers as number, atOnce: atOnce as number }
 }
 
 function compressOption(value: unknown): Required<CompressOptions> | undefined {

@@ -188,6 +188,9 @@ async function answer(plan: StaticPlan, reply: Reply): Promise<void> {
     else if (plan.reason === 'dotfile' && settings.dotfiles === 'deny') status = 403
     // A 412 comes after the file was found, and serve-static forwards every error from then on.
     if (status === 412) await notServedAfterFile(reply, 412, undefined)
+    // A folder too large to archive, or too many downloads at once: this server's answer, not
+    // "not here" for the next middleware.
+    else if (plan.reason === 'archive-too-large' || plan.reason === 'archives-busy') notServed(reply, status, true)
     else notServed(reply, status, !settings.fallthrough)
     return
   }

@@ -5,6 +5,7 @@
  * byte for byte with the tree.
  */
 import { execFile } from 'node:child_process'
+import net from 'node:net'
 import { mkdir, mkdtemp, open, readFile, readdir, rm, truncate, unlink, utimes, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -286,6 +287,16 @@ describe('JSON listing', () => {
     expect((await get(rich, '/dir/', { Accept: 'text/html;q=0.5, application/json' })).header('Content-Type')).toBe('application/json')
   })
 
+  it('writes <, > and & in names as \\u escapes: no markup in the bytes, the same names parsed', async () => {
+    const json = await get(rich, '/dir/?json')
+    const raw = json.body.toString('utf8')
+    expect(raw).not.toMatch(/[<>&]/)
+    expect(raw).toContain('\\u003cimg src=x onerror=alert(1)\\u003e.txt')
+    const names = (JSON.parse(raw) as { entries: { name: string }[] }).entries.map((e) => e.name)
+    expect(names).toContain('<img src=x onerror=alert(1)>.txt')
+    expect(names).toContain(`a&b"c'.txt`)
+  })
+
   it('is there in the CPython mode too, whose HTML stays CPython\'s', async () => {
     const json = await request(python.port, '/small/?json')
     expect(json.header('Content-Type')).toBe('application/json')
@@ -478,7 +489,8 @@ describe('ZIP download', () => {
 
   it('writes ZIP64 records that unzip, zipfile and bsdtar read (forced, on small files)', async () => {
     const policy = { dotfiles: false, followSymlinks: false, isInside: () => true }
-    const members = await collectMembers(path.join(fx.root, 'dir'), false, policy)
+    const members = await collectMembers(path.join(fx.root, 'dir'), false, policy, 1000)
+    if (members === undefined) throw new Error('the folder has more than 1000 members')
     const source = zipSource(members, 'always')
     const chunks: Buffer[] = []
     const sink: BodyWriter = {
@@ -537,6 +549,119 @@ describe('tar.gz download', () => {
       await unlink(path.join(fx.root, 'a', long))
       await rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('archive member names and bounds', () => {
+  let base: string
+  let slipServer: RunningServer
+  let bounded: RunningServer
+
+  beforeAll(async () => {
+    base = path.join(fx.base, 'bounds')
+    // Names a Windows extractor (and bsdtar, for a ZIP) reads as paths: backslashes and drives.
+    await mkdir(path.join(base, 'slip', 'x\\..\\..'), { recursive: true })
+    for (const name of ['a\\..\\..\\evil.txt', 'C:\\evil.txt', 'D:drive.txt', 'x\\..\\..\\..\\up\\y.txt']) {
+      await writeFile(path.join(base, 'slip', name), `${name}\n`)
+    }
+    await writeFile(path.join(base, 'slip', 'x\\..\\..', 'y.txt'), 'in x\n')
+    // Six members: `many/` with five files; `few/` with two.
+    await mkdir(path.join(base, 'many'))
+    for (let i = 0; i < 5; i++) await writeFile(path.join(base, 'many', `${i}.txt`), `${i}\n`)
+    await mkdir(path.join(base, 'few'))
+    for (let i = 0; i < 2; i++) await writeFile(path.join(base, 'few', `${i}.txt`), `${i}\n`)
+    await mkdir(path.join(base, 'big'))
+    await writeFile(path.join(base, 'big', 'a.bin'), '')
+    await truncate(path.join(base, 'big', 'a.bin'), 32 * 1024 * 1024)
+    slipServer = await startHTTP(serveStatic(base, { listing: 'rich', archive: true }))
+    bounded = await startHTTP(serveStatic(base, { listing: 'rich', archive: { maxMembers: 4, atOnce: 1 } }))
+  })
+
+  afterAll(async () => {
+    await slipServer.close()
+    await bounded.close()
+  })
+
+  it('turns backslashes and drive letters in names into _, so no extractor writes outside its folder', async () => {
+    const want = ['C__evil.txt', 'D_drive.txt', 'a_.._.._evil.txt', 'x_.._..', 'x_.._.._.._up_y.txt']
+    for (const format of ['zip', 'tar.gz']) {
+      const { response, file, dir } = await download(slipServer, `/slip/?download=${format}`)
+      try {
+        expect(response.status).toBe(200)
+        const tools: [string, string[]][] =
+          format === 'zip'
+            ? [
+                ['unzip', ['-q', file, '-d']],
+                ['python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', file]],
+                ['bsdtar', ['-x', '-f', file, '-C']],
+              ]
+            : [
+                ['tar', ['-x', '-z', '-f', file, '-C']],
+                ['bsdtar', ['-x', '-z', '-f', file, '-C']],
+              ]
+        for (const [tool, args] of tools) {
+          // Each extractor works in out/ inside a jail of its own: the jail must hold out/ and nothing else.
+          const jail = path.join(dir, `jail-${tool}`)
+          const out = path.join(jail, 'out')
+          await mkdir(out, { recursive: true })
+          await run(tool, [...args, out])
+          expect(await readdir(jail), `${format} ${tool}`).toEqual(['out'])
+          expect((await readdir(out)).sort(), `${format} ${tool}`).toEqual(want)
+          expect(await readFile(path.join(out, 'a_.._.._evil.txt'), 'utf8')).toBe('a\\..\\..\\evil.txt\n')
+          expect(await readFile(path.join(out, 'x_.._..', 'y.txt'), 'utf8')).toBe('in x\n')
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+    }
+  })
+
+  it('refuses a folder with more members than maxMembers with 403, and archives a smaller one', async () => {
+    for (const format of ['zip', 'tar.gz']) {
+      const refused = await get(bounded, `/many/?download=${format}`)
+      expect(refused.status).toBe(403)
+      expect(refused.body.toString()).toContain('at most 4 files and folders')
+      expect((await get(bounded, `/few/?download=${format}`)).status).toBe(200)
+    }
+    // The root holds more than four members too, however deep they are.
+    expect((await get(bounded, '/?download=zip')).status).toBe(403)
+    // The listing itself is not bounded by it.
+    expect((await get(bounded, '/many/')).status).toBe(200)
+  })
+
+  it('answers 503 to one download more than atOnce while one streams, and frees the slot when it ends', async () => {
+    let busy: RawResponse | undefined
+    const { announced, received } = await readSlowly(bounded.port, '/big/?download=zip', async () => {
+      busy = await get(bounded, '/few/?download=zip')
+    })
+    expect(announced).toBeGreaterThan(32 * 1024 * 1024)
+    expect(received).toBe(announced)
+    expect(busy?.status).toBe(503)
+    expect(busy?.body.toString()).toContain('Too many folder downloads at once')
+    // Ended by the client (cut mid-stream), by HEAD, or completed: each gives its slot back.
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(bounded.port, '127.0.0.1', () => socket.write('GET /big/?download=tar.gz HTTP/1.1\r\nHost: x\r\n\r\n'))
+      socket.once('data', () => socket.destroy())
+      socket.on('close', () => {
+        resolve()
+      })
+      socket.on('error', () => undefined)
+    })
+    let status = 0
+    for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+      // The server notices the cut when its next write fails: wait for that, boundedly.
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50))
+      status = (await request(bounded.port, '/few/?download=zip', { method: 'HEAD' })).status
+    }
+    expect(status).toBe(200)
+    for (let i = 0; i < 3; i++) expect((await request(bounded.port, '/few/?download=zip', { method: 'HEAD' })).status).toBe(200)
+    expect((await get(bounded, '/few/?download=tar.gz')).status).toBe(200)
+  })
+
+  it('rejects archive bounds that are not whole numbers >= 1', () => {
+    expect(() => serveStatic(base, { archive: { maxMembers: 0 } })).toThrow(/archive\.maxMembers/)
+    expect(() => serveStatic(base, { archive: { atOnce: 1.5 } })).toThrow(/archive\.atOnce/)
+    expect(() => serveStatic(base, { archive: 'yes' as never })).toThrow(/archive/)
   })
 })
 

@@ -3,10 +3,15 @@
 // nothing hidden or outside the root in a listing or an archive. simplehttp's main target runs
 // with --cgi, which --archive refuses (an archive would hand out the scripts' source), so these
 // cases start a second app on the same root; against Python the same requests go to its listing.
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { gunzipSync } from 'node:zlib'
 import { clearTimeout, setTimeout } from 'node:timers'
 import process from 'node:process'
-import { exchange, finals } from '../lib/http.mjs'
+import { exchange, finals, openMany } from '../lib/http.mjs'
 import { check } from '../lib/suite.mjs'
 import { APP } from '../lib/target.mjs'
 
@@ -16,6 +21,25 @@ const HOSTILE = ['<script>alert(1)', '<svg onload=alert(1)>', '<img src=x onerro
 const HIDDEN = ['secret', 'sibling', 'outdir', 'outName', 'dotenv', 'gitcfg', 'passwd']
 
 let rich
+const run = promisify(execFile)
+
+/** The status code of the first response line a socket receives (0 if it closes first). */
+function firstStatus(socket) {
+  return new Promise((resolve) => {
+    let head = ''
+    const onData = (chunk) => {
+      head += chunk.toString('latin1')
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head)
+      if (m || head.length > 64) {
+        socket.off('data', onData)
+        socket.pause()
+        resolve(m ? Number(m[1]) : 0)
+      }
+    }
+    socket.on('data', onData)
+    socket.once('close', () => resolve(0))
+  })
+}
 
 /** The second app (`--listing rich --archive`), started once and stopped by the last case. */
 function richServer(ctx) {
@@ -108,6 +132,8 @@ export const listing = [
       if (ctx.kind === 'python') return `${r.statusLine} (no JSON listing)`
       const type = r.headers.get('content-type')?.[0]
       check(type === 'application/json', `Content-Type ${type}`)
+      // Even sniffed or pasted into a page, the bytes hold no markup: < > & are \u escapes.
+      check(!/[<>&]/.test(r.body.toString('latin1')), 'a raw <, > or & in the JSON bytes')
       const parsed = JSON.parse(r.body.toString('utf8'))
       const names = parsed.entries.map((e) => e.name)
       check(names.includes('<img src=x onerror=alert(1)>.txt'), 'the hostile name is missing from the JSON')
@@ -139,6 +165,110 @@ export const listing = [
       const disposition = r.headers.get('content-disposition')?.[0] ?? ''
       check(/^attachment; filename="[^"\\]*"(; filename\*=UTF-8''[A-Za-z0-9%!#$&+.^_`|~-]+)?$/.test(disposition), `Content-Disposition ${JSON.stringify(disposition)}`)
       return disposition
+    },
+  },
+  // Sort-parameter injection: prototype keys, arrays, repeats, bad escapes and huge values are
+  // ignored (the default order), never an error page and never reflected raw.
+  ...[
+    ['?sort= and ?order= naming prototype keys', '/?sort=__proto__&order=constructor&q=toString'],
+    ['?sort[]= and repeated ?sort=', '/?sort[]=size&sort=time&sort=size&order=desc&order=asc'],
+    ['?q= with a bad percent escape', '/?q=%ZZ%E0%A4%A&sort=%'],
+    ['?q= of 8 KiB', `/?q=${'%3Cscript%3E'.repeat(700)}`],
+    ['?download= with tags', '/?download=%3Csvg%20onload=alert(1)%3E&sort=%3Cscript%3E'],
+  ].map(([name, target]) =>
+    pageCase(name, target, (ctx, r, body) => {
+      check(r.status === 200, `${r.statusLine} (want the listing, the values ignored)`)
+      if (ctx.kind === 'python') return
+      check(/^text\/html/.test(r.headers.get('content-type')?.[0] ?? ''), `Content-Type ${r.headers.get('content-type')?.[0]}`)
+      check(body.includes('hello.txt') || body.includes('No names match'), 'not the listing')
+      check(!body.includes('<script>'), 'a raw <script> in the page')
+    }),
+  ),
+  {
+    family: 'listing',
+    name: 'zip-slip names: ZIP and tar.gz unpack inside their folder (unzip, zipfile, bsdtar, tar)',
+    timeout: 60_000,
+    run: async (ctx) => {
+      if (ctx.kind === 'python') return `${(await get(ctx, '/slip/?download=zip')).statusLine} (no archives)`
+      const work = await mkdtemp(path.join(os.tmpdir(), 'attack-zip-slip-'))
+      try {
+        const seen = []
+        for (const format of ['zip', 'tar.gz']) {
+          const r = await get(ctx, `/slip/?download=${format}`)
+          check(r.status === 200, `${format}: ${r.statusLine}`)
+          const file = path.join(work, `slip.${format}`)
+          await writeFile(file, r.body)
+          const tools =
+            format === 'zip'
+              ? [['unzip', ['-q', file, '-d']], ['python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', file]], ['bsdtar', ['-xf', file, '-C']]]
+              : [['tar', ['-xzf', file, '-C']], ['bsdtar', ['-xzf', file, '-C']]]
+          for (const [tool, args] of tools) {
+            // Deep enough that four `..` stay inside the jail: only out/ may appear there.
+            const jail = path.join(work, `${format}-${tool}`)
+            const out = path.join(jail, 'a', 'b', 'c', 'out')
+            await mkdir(out, { recursive: true })
+            await run(tool, [...args, out])
+            const names = (await readdir(out)).sort()
+            for (const at of [jail, path.join(jail, 'a'), path.join(jail, 'a', 'b'), path.join(jail, 'a', 'b', 'c')]) {
+              const inside = await readdir(at)
+              check(inside.length === 1, `${format} via ${tool}: ${at} holds ${JSON.stringify(inside)}`)
+            }
+            check(names.every((n) => !n.includes('\\') && !/^[A-Za-z]:/.test(n)), `${format} via ${tool}: ${JSON.stringify(names)}`)
+            seen.push(`${format}/${tool}: ${names.join(' ')}`)
+          }
+        }
+        return seen[0]
+      } finally {
+        await rm(work, { recursive: true, force: true })
+      }
+    },
+  },
+  {
+    family: 'listing',
+    name: 'tar.gz of the root: no dotfiles, nothing outside the root',
+    timeout: 30_000,
+    run: async (ctx) => {
+      const r = await get(ctx, '/?download=tar.gz')
+      if (ctx.kind === 'python') return `${r.statusLine} (no archives)`
+      check(r.status === 200 && r.headers.get('content-type')?.[0] === 'application/gzip', r.statusLine)
+      const tar = gunzipSync(r.body).toString('latin1')
+      for (const key of HIDDEN) check(!tar.includes(ctx.m[key]), `the tar carries ${key}`)
+      check(tar.includes('hello.txt') && !tar.includes('.env') && !tar.includes('.git/'), 'wrong members')
+      return `${r.body.length} bytes gzipped, ${tar.length} tar`
+    },
+  },
+  {
+    family: 'listing',
+    name: 'a flood of folder downloads that never read: 200 or 503 each, the server keeps serving',
+    timeout: 60_000,
+    run: async (ctx) => {
+      const port = ctx.kind === 'python' ? ctx.port : (await richServer(ctx)).port
+      if (ctx.kind === 'python') return 'no archives'
+      // Twelve connections ask for the whole root as a ZIP and read nothing: at most four
+      // downloads run at once (each holds its member list); the rest are turned away with 503.
+      const many = await openMany(port, 12, { initial: 'GET /?download=zip HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' })
+      const sockets = many.sockets
+      try {
+        const statuses = await Promise.all(sockets.map((socket) => firstStatus(socket)))
+        check(statuses.every((s) => s === 200 || s === 503), `statuses ${statuses.join(',')}`)
+        check(statuses.filter((s) => s === 200).length >= 1, `no download ran: ${statuses.join(',')}`)
+        const page = await get(ctx, '/hello.txt')
+        check(page.status === 200 && page.body.toString().includes(ctx.m.hello), `a file while the downloads wait: ${page.statusLine}`)
+        // Then read them to the end: every one completes or was refused whole.
+        await Promise.all(
+          sockets.map(
+            (socket) =>
+              new Promise((resolve) => {
+                if (socket.destroyed) resolve()
+                socket.once('close', resolve)
+                socket.resume()
+              }),
+          ),
+        )
+        return `statuses ${statuses.join(',')}`
+      } finally {
+        many.closeAll()
+      }
     },
   },
   {

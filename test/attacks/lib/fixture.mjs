@@ -89,6 +89,11 @@ export function makeFixture() {
   write('www/"><svg onload=alert(1)>/x.txt', 'x\n')
   write("www/'onmouseover='alert(1)'.txt", 'q\n')
   write('www/javascript:alert(1)', 'js\n')
+  // Zip-slip: names a Windows extractor (or bsdtar, reading a ZIP) takes for paths out of the
+  // folder it unpacks into, for folder downloads (`--archive`).
+  write('www/slip/x\\..\\..\\..\\..\\pwn\\zip-slip.txt', 'slip\n')
+  write('www/slip/C:\\pwn\\drive.txt', 'drive\n')
+  write('www/slip/in\\..\\..\\dir/y.txt', 'y\n')
 
   // Dotfiles.
   write('www/.env', `SECRET_KEY=${m.dotenv}\n`)

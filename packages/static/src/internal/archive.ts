@@ -35,34 +35,52 @@ export interface ArchiveMember {
 }
 
 /**
+ * One path component as an archive member name. A backslash is a separator to Windows
+ * extractors (and to bsdtar reading a ZIP): a file named `a\..\..\x` must not unpack outside the
+ * target folder, and the ZIP spec (APPNOTE 4.4.17) allows only `/`. A leading `C:` would name
+ * a drive. Both become `_`.
+ */
+export function memberComponent(name: string): string {
+  return name.replaceAll('\\', '_').replace(/^([A-Za-z]):/, '$1_')
+}
+
+/**
  * Walk `dir` depth-first, names in code-point order, with the listing's visibility rules.
  * Symlinks to files are archived as the file; symlinks to directories are left out (a link back
- * up the tree would never end). A directory that cannot be read is archived empty.
+ * up the tree would never end). A directory that cannot be read is archived empty. `undefined`
+ * when the folder has more than `limit` members (the walk stops there): the walk holds every
+ * member's name and stat until the archive is sent (about 400 bytes each).
  */
-export async function collectMembers(dir: string, isRoot: boolean, policy: ListingPolicy): Promise<ArchiveMember[]> {
+export async function collectMembers(
+  dir: string,
+  isRoot: boolean,
+  policy: ListingPolicy,
+  limit: number,
+): Promise<ArchiveMember[] | undefined> {
   const members: ArchiveMember[] = []
-  const walk = async (fsDir: string, prefix: string, root: boolean): Promise<void> => {
+  const walk = async (fsDir: string, prefix: string, root: boolean): Promise<boolean> => {
     let entries: VisibleEntry[]
     try {
       entries = (await readVisibleEntries(fsDir, root, policy)).entries
     } catch (error) {
       if (root && prefix === '') throw error
-      return
+      return true
     }
+    if (members.length + entries.length > limit) return false
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     for (const entry of entries) {
-      const name = prefix + entry.name
+      const name = prefix + memberComponent(entry.name)
       if (entry.isDirectory) {
         if (entry.type === 'symlink') continue
         members.push({ name: name + '/', isDirectory: true, entry })
-        await walk(entry.fsPath, name + '/', false)
+        if (!(await walk(entry.fsPath, name + '/', false))) return false
       } else {
         members.push({ name, isDirectory: false, entry })
       }
     }
+    return true
   }
-  await walk(dir, '', isRoot)
-  return members
+  return (await walk(dir, '', isRoot)) ? members : undefined
 }
 
 function changed(name: string, why: string): StaticError {
@@ -89,13 +107,12 @@ const EXTRA_TIMESTAMP = 0x5455
 /** When to use ZIP64 records: only where a field overflows, or everywhere (for tests of readers). */
 export type Zip64Mode = 'auto' | 'always'
 
+/** Where one member goes. Kept small (the name's bytes and DOS time are made when written): one per member is held until the end. */
 interface ZipLayout {
   readonly member: ArchiveMember
-  readonly nameBytes: Buffer
+  readonly nameLength: number
   readonly zip64: boolean
   readonly offset: number
-  readonly dosTime: number
-  readonly dosDate: number
 }
 
 /** DOS date and time fields (2-second resolution, in UTC; the extended timestamp has the exact second). */
@@ -123,7 +140,7 @@ const EOCD_64 = 56
 const LOCATOR_64 = 20
 
 function localLength(item: ZipLayout): number {
-  return LOCAL_HEADER + item.nameBytes.length + TIMESTAMP_EXTRA + (item.zip64 ? 20 : 0)
+  return LOCAL_HEADER + item.nameLength + TIMESTAMP_EXTRA + (item.zip64 ? 20 : 0)
 }
 
 function dataLength(item: ZipLayout): number {
@@ -142,19 +159,21 @@ function centralZip64Fields(item: ZipLayout): number[] {
 
 function centralLength(item: ZipLayout): number {
   const fields = centralZip64Fields(item).length
-  return CENTRAL_HEADER + item.nameBytes.length + TIMESTAMP_EXTRA + (fields > 0 ? 4 + 8 * fields : 0)
+  return CENTRAL_HEADER + item.nameLength + TIMESTAMP_EXTRA + (fields > 0 ? 4 + 8 * fields : 0)
 }
 
 function localHeader(item: ZipLayout): Buffer {
-  const { member, nameBytes, zip64 } = item
+  const { member, zip64 } = item
+  const nameBytes = Buffer.from(member.name, 'utf8')
+  const { time, date } = dosDateTime(member.entry.mtimeMs)
   const out = Buffer.alloc(localLength(item))
   const size = member.isDirectory ? 0 : member.entry.size
   out.writeUInt32LE(0x04034b50, 0)
   out.writeUInt16LE(zip64 ? 45 : member.isDirectory ? 20 : 10, 4)
   out.writeUInt16LE(member.isDirectory ? FLAG_UTF8 : FLAG_UTF8 | FLAG_DATA_DESCRIPTOR, 6)
   out.writeUInt16LE(0, 8) // stored
-  out.writeUInt16LE(item.dosTime, 10)
-  out.writeUInt16LE(item.dosDate, 12)
+  out.writeUInt16LE(time, 10)
+  out.writeUInt16LE(date, 12)
   out.writeUInt32LE(0, 14) // CRC-32 follows in the data descriptor
   // Sizes are known from the walk; readers that stream (no central directory) need them to find the end.
   out.writeUInt32LE(zip64 ? U32_MAX : size, 18)
@@ -196,7 +215,9 @@ function dataDescriptor(item: ZipLayout, crc: number): Buffer {
 }
 
 function centralHeader(item: ZipLayout, crc: number): Buffer {
-  const { member, nameBytes } = item
+  const { member } = item
+  const nameBytes = Buffer.from(member.name, 'utf8')
+  const { time, date } = dosDateTime(member.entry.mtimeMs)
   const size = member.isDirectory ? 0 : member.entry.size
   const fields = centralZip64Fields(item)
   const out = Buffer.alloc(centralLength(item))
@@ -206,8 +227,8 @@ function centralHeader(item: ZipLayout, crc: number): Buffer {
   out.writeUInt16LE(needs64 ? 45 : member.isDirectory ? 20 : 10, 6)
   out.writeUInt16LE(member.isDirectory ? FLAG_UTF8 : FLAG_UTF8 | FLAG_DATA_DESCRIPTOR, 8)
   out.writeUInt16LE(0, 10)
-  out.writeUInt16LE(item.dosTime, 12)
-  out.writeUInt16LE(item.dosDate, 14)
+  out.writeUInt16LE(time, 12)
+  out.writeUInt16LE(date, 14)
   out.writeUInt32LE(crc, 16)
   const sizeField = item.zip64 || size >= U32_MAX ? U32_MAX : size
   out.writeUInt32LE(sizeField, 20)
@@ -275,15 +296,12 @@ export function zipSource(members: readonly ArchiveMember[], zip64: Zip64Mode = 
   const layout: ZipLayout[] = []
   let offset = 0
   for (const member of members) {
-    const { time, date } = dosDateTime(member.entry.mtimeMs)
     const size = member.isDirectory ? 0 : member.entry.size
     const item: ZipLayout = {
       member,
-      nameBytes: Buffer.from(member.name, 'utf8'),
+      nameLength: Buffer.byteLength(member.name, 'utf8'),
       zip64: !member.isDirectory && (zip64 === 'always' || size >= U32_MAX),
       offset,
-      dosTime: time,
-      dosDate: date,
     }
     layout.push(item)
     offset += localLength(item) + dataLength(item)

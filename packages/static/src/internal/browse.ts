@@ -10,8 +10,15 @@ import { statSync, type Stats } from 'node:fs'
 import path from 'node:path'
 import { htmlEscape } from '@simplehttp/handler'
 import type { HeaderPair, ResolvedOptions } from '../options.js'
-import { archiveBaseName, collectMembers, contentDisposition, tarGzSource, zipSource, type ArchiveFormat } from './archive.js'
-import { ResponseBody } from './body.js'
+import {
+  archiveBaseName,
+  collectMembers,
+  contentDisposition,
+  tarGzSource,
+  zipSource,
+  type ArchiveFormat,
+} from './archive.js'
+import { ResponseBody, type BodySource } from './body.js'
 import { matchesETag, type RequestHeaders } from './conditional.js'
 import type { StaticPlan } from './core.js'
 import { readVisibleEntries, type VisibleEntry } from './entries.js'
@@ -156,7 +163,15 @@ function href(entry: VisibleEntry): string {
   return quote(entry.name) + (entry.isDirectory ? '/' : '')
 }
 
-/** The stable JSON listing (documented in the README). */
+/** JSON's `\uXXXX` for the characters that start markup: the same parsed values, no HTML in the bytes. */
+const MARKUP_IN_JSON = /[<>&]/g
+const jsonEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+
+/**
+ * The stable JSON listing (documented in the README). `<`, `>` and `&` in names are written as
+ * `\u003c`, `\u003e`, `\u0026`: a client that sniffs the type, or a page that inlines the JSON,
+ * finds no markup in it.
+ */
 export function renderJSON(title: string, entries: readonly VisibleEntry[]): Buffer {
   return Buffer.from(
     JSON.stringify({
@@ -168,7 +183,7 @@ export function renderJSON(title: string, entries: readonly VisibleEntry[]): Buf
         mtime: new Date(e.mtimeMs).toISOString(),
         href: href(e),
       })),
-    }),
+    }).replace(MARKUP_IN_JSON, jsonEscape),
     'utf8',
   )
 }
@@ -336,6 +351,8 @@ export class Browser {
   readonly #directories = new Map<string, DirectoryState>()
   /** Reads in progress: concurrent requests for one directory share one read. */
   readonly #reading = new Map<string, Promise<DirectoryState>>()
+  /** Folder downloads walking or being written now. */
+  #archives = 0
 
   constructor(root: string, options: ResolvedOptions, policy: ListingPolicy) {
     this.#root = root
@@ -357,10 +374,28 @@ export class Browser {
     if (request.format === 'html' && options.listing === 'python') return undefined
     const title = unquote(parts.path)
     const isRoot = path.resolve(dirPath) === this.#root
-    if (request.format === 'zip' || request.format === 'tar.gz') {
-      const members = await collectMembers(dirPath, isRoot, this.#policy)
+    if ((request.format === 'zip' || request.format === 'tar.gz') && options.archive !== false) {
+      // Each download holds its folder's member list and an open file until it ends: a flood of
+      // downloads of a big folder is turned away instead of filling memory.
+      const limits = options.archive
+      if (this.#archives >= limits.atOnce) {
+        return { kind: 'refuse', status: 503, message: 'Too many folder downloads at once', explain: 'Try again when one has finished.', reason: 'archives-busy' }
+      }
+      this.#archives++
+      let source: BodySource
+      try {
+        const members = await collectMembers(dirPath, isRoot, this.#policy, limits.maxMembers)
+        if (members === undefined) {
+          this.#archives--
+          const explain = `A folder download holds at most ${limits.maxMembers} files and folders.`
+          return { kind: 'refuse', status: 403, message: 'Folder too large to download as an archive', explain, reason: 'archive-too-large' }
+        }
+        source = this.#counted(request.format === 'zip' ? zipSource(members) : tarGzSource(members))
+      } catch (error) {
+        this.#archives--
+        throw error
+      }
       const name = `${archiveBaseName(title)}.${request.format}`
-      const source = request.format === 'zip' ? zipSource(members) : tarGzSource(members)
       const head: HeaderPair[] = [
         ['Content-type', request.format === 'zip' ? 'application/zip' : 'application/gzip'],
         ['Content-Disposition', contentDisposition(name)],
@@ -379,13 +414,37 @@ export class Browser {
       const body =
         request.format === 'json'
           ? renderJSON(title, shown)
-          : renderRich(title, shown, request, rawQ, options.archive, state.entries.length)
+          : renderRich(title, shown, request, rawQ, options.archive !== false, state.entries.length)
       variant = { body, etag: listingETag(body) }
       if (state.variants.size >= VARIANT_LIMIT) state.variants.clear()
       state.variants.set(key, variant)
     }
     const type = request.format === 'json' ? 'application/json' : 'text/html; charset=utf-8'
     return validatedListing(variant.body, type, variant.etag, headers, options.extraHeaders)
+  }
+
+  /** `source`, counted among the downloads in progress until it is written or closed (whichever comes first). */
+  #counted(source: BodySource): BodySource {
+    let done = false
+    const release = (): void => {
+      if (done) return
+      done = true
+      this.#archives--
+    }
+    return {
+      length: source.length,
+      async produce(out, flushed) {
+        try {
+          await source.produce(out, flushed)
+        } finally {
+          release()
+        }
+      },
+      close() {
+        source.close?.()
+        release()
+      },
+    }
   }
 
   /** The directory's entries, reused while its stat is unchanged and for at most {@link ENTRY_TTL_MS}. */

@@ -72,6 +72,8 @@ export type RefusalReason =
   | 'trailing-slash'
   | 'precondition-failed'
   | 'cannot-list'
+  | 'archive-too-large'
+  | 'archives-busy'
 
 /** What to answer. */
 export type StaticPlan =
@@ -85,7 +87,7 @@ export type StaticPlan =
   /** Answer with an error page (CPython's `send_error(status, message, explain)`). */
   | {
       readonly kind: 'refuse'
-      readonly status: 400 | 404 | 412
+      readonly status: 400 | 403 | 404 | 412 | 503
       readonly message: string | undefined
       readonly explain: string | undefined
       readonly reason: RefusalReason
