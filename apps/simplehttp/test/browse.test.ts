@@ -51,6 +51,36 @@ function curl(...args: string[]): Promise<Buffer> {
   return mustRun('curl', ['-sS', '--max-time', '60', ...args])
 }
 
+/**
+ * In the page: every visible piece of text whose contrast with the background it is drawn on
+ * is below WCAG AA's 4.5:1, as `text: ratio`. A string, so the test needs no DOM types.
+ */
+const POOR_CONTRAST = `(() => {
+  const rgb = (css) => (css.match(/[\\d.]+/g) || []).map(Number)
+  const luminance = ([r, g, b]) => {
+    const linear = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+  }
+  const background = (el) => {
+    for (let at = el; at; at = at.parentElement) {
+      const c = rgb(getComputedStyle(at).backgroundColor)
+      if (c.length === 3 || (c.length === 4 && c[3] !== 0)) return c.slice(0, 3)
+    }
+    return [255, 255, 255]
+  }
+  const out = []
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement
+    if (!el || node.textContent.trim() === '' || el.getClientRects().length === 0) continue
+    const fg = luminance(rgb(getComputedStyle(el).color))
+    const bg = luminance(background(el))
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)
+    if (ratio < 4.5) out.push(node.textContent.trim().slice(0, 30) + ': ' + ratio.toFixed(2))
+  }
+  return out
+})()`
+
 describe('--listing and --archive', () => {
   it('--listing refuses an unknown mode with a usage error (exit 2)', async () => {
     const root = await tempDir()
@@ -163,6 +193,89 @@ describe('--listing and --archive', () => {
       if (format === 'zip') expect(Number(size)).toBeGreaterThan(2048 * MiB)
       const peak = kib(await status(), 'VmHWM')
       expect(peak - before, `${format}: peak ${peak} kB vs ${before} kB before`).toBeLessThanOrEqual(32 * 1024)
+    }
+  })
+
+  it('is accessible in headless Chromium: named landmarks and controls, keyboard-only sort and filter, contrast, no sideways scroll on a phone', async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true)
+    const long = `${'averyveryverylongname'.repeat(6)}.txt`
+    const root = await makeTree({ ...FILES, [`docs/${long}`]: 'long\n' })
+    const app = await startApp(root, '--listing', 'rich', '--archive')
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      timeout: 30_000,
+    })
+    try {
+      // The accessibility tree: what a screen reader is given.
+      const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, javaScriptEnabled: false })
+      const page = await context.newPage()
+      await page.goto(`${app.origin}/docs/?sort=size&order=desc`)
+      expect(await page.locator('html').getAttribute('lang')).toBe('en')
+      const tree = await page.locator('body').ariaSnapshot()
+      for (const line of [
+        '- navigation "Breadcrumbs"',
+        '- search:',
+        '- searchbox "Filter names"',
+        '- button "Filter"',
+        '- table:',
+        '- columnheader "Name"',
+        '- columnheader "Size ▼"',
+        '- columnheader "Modified"',
+        '- link "ZIP"',
+        '- link "tar.gz"',
+        '- link "guide/"',
+      ]) {
+        expect(tree, line).toContain(line)
+      }
+      // The sorted column says so, and which way; the others say nothing.
+      expect(await page.getByRole('columnheader', { name: 'Size' }).getAttribute('aria-sort')).toBe('descending')
+      expect(await page.getByRole('columnheader', { name: 'Name' }).getAttribute('aria-sort')).toBeNull()
+
+      // Keyboard only, no script: Tab to the filter, type, Enter; Tab on to a header, Enter.
+      await page.goto(`${app.origin}/docs/`)
+      let tabs = 0
+      while (!(await page.evaluate<boolean>('document.activeElement?.getAttribute("type") === "search"'))) {
+        expect(++tabs, 'Tab never reaches the filter').toBeLessThan(20)
+        await page.keyboard.press('Tab')
+      }
+      await page.keyboard.type('FILE')
+      await page.keyboard.press('Enter')
+      await page.waitForURL(/q=FILE/)
+      expect(await page.locator('tbody tr:not(.up) td.name a').allTextContents()).toEqual(['File1.txt', 'file2.txt', 'file10.txt'])
+      tabs = 0
+      while ((await page.evaluate<string>('document.activeElement?.textContent ?? ""')) !== 'Size') {
+        expect(++tabs, 'Tab never reaches the Size header').toBeLessThan(30)
+        await page.keyboard.press('Tab')
+      }
+      // The focused link shows a focus ring.
+      expect(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle')).not.toBe('none')
+      await page.keyboard.press('Enter')
+      await page.waitForURL(/sort=size&order=asc&q=FILE/)
+      expect(await page.locator('tbody tr:not(.up) td.name a').allTextContents()).toEqual(['File1.txt', 'file10.txt', 'file2.txt'])
+      await context.close()
+
+      for (const colorScheme of ['light', 'dark'] as const) {
+        // A phone: 360 CSS pixels wide, touch, device scale 2.
+        const phone = await browser.newContext({
+          viewport: { width: 360, height: 740 },
+          deviceScaleFactor: 2,
+          isMobile: true,
+          hasTouch: true,
+          colorScheme,
+        })
+        const view = await phone.newPage()
+        await view.goto(`${app.origin}/docs/`)
+        const widths = await view.evaluate<{ page: number; screen: number }>('({ page: document.documentElement.scrollWidth, screen: window.innerWidth })')
+        expect(widths.page, `${colorScheme}: the page is wider than the phone`).toBeLessThanOrEqual(widths.screen)
+        expect(await view.getByRole('link', { name: long }).isVisible()).toBe(true)
+        // WCAG AA contrast (4.5:1) of every piece of text against the background it is drawn on.
+        const poor = await view.evaluate<string[]>(POOR_CONTRAST)
+        expect(poor, colorScheme).toEqual([])
+        await phone.close()
+      }
+    } finally {
+      await browser.close()
     }
   })
 
