@@ -6,7 +6,7 @@ import type { Stats } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import { StaticError } from './errors.js'
 import type { LiveReload } from './live-reload.js'
-import { resolveOptions, type CompressOptions, type HeaderPair, type ListingMode, type ResolvedOptions, type StaticOptions } from './options.js'
+import { resolveOptions, type ArchiveOptions, type CompressOptions, type HeaderPair, type ListingMode, type ResolvedOptions, type StaticOptions } from './options.js'
 
 /** serve-static's `setHeaders(res, path, stat)`: called before the file's own headers are set. */
 export type SetHeaders = (res: ServerResponse, path: string, stat: Stats) => void
@@ -64,8 +64,8 @@ export interface ServeStaticOptions {
    * Default `'off'`: serve-static does not list, so such directories are not found.
    */
   readonly listing?: ListingMode
-  /** Offer folder downloads as ZIP / tar.gz from listings (ours; see the handler's `archive`). Default `false`. */
-  readonly archive?: boolean
+  /** Offer folder downloads as ZIP / tar.gz from listings, optionally with other bounds (ours; see the handler's `archive`). Default `false`. */
+  readonly archive?: boolean | ArchiveOptions
   /** A single-page app's page for browser navigations that find nothing (ours; see the handler's `single`). Default: none. */
   readonly single?: boolean | string
   /** Insert the live-reload client into HTML pages and serve its event stream (ours; see the handler's `liveReload`). Default: none. */
