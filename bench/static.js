@@ -62,7 +62,7 @@ async function makeSite() {
 
 const python = spawnSync('python3', ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' })
 const pythonVersion = python.status === 0 ? python.stdout.trim() : undefined
-const nginxVersion = /nginx\/([\d.]+)/.exec(spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr ?? '')?.[1]
+export const nginxVersion = /nginx\/([\d.]+)/.exec(spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr ?? '')?.[1]
 
 /**
  * `node: true` marks the Node peers the goals compare against (the bare server is the floor,
@@ -104,7 +104,7 @@ const contenders = [
 ].filter(Boolean)
 
 /** nginx with its own temporary configuration: one process (no master), no logs, autoindex on. */
-async function startNginx(dir) {
+export async function startNginx(dir) {
   const conf = await mkdtemp(path.join(os.tmpdir(), 'simplehttp-bench-nginx-'))
   const port = await freePort()
   await writeFile(
