@@ -14,7 +14,7 @@ import busboy from 'busboy'
 import { simpleHTTPErrorCode } from './errors.js'
 import { TempFile, TooLarge, writeAtomically } from './internal/atomic.js'
 import { escapeXML, multistatus, parsePropfind, parseProppatch, propfindEntry, selectProps, type PropRequest } from './internal/webdav.js'
-import { TEMP_PREFIX, baseName, fileETag, hrefOf, resolveForWriting, type WriteTarget } from './internal/write-path.js'
+import { TEMP_PREFIX, baseName, fileETag, hrefOf, resolveForWriting, writeResolver, type WriteTarget } from './internal/write-path.js'
 import { DEFAULT_MAX_UPLOAD, checkDAVOptions, type DAVHandlerOptions, type OnDuplicate } from './options.js'
 
 type Target = Extract<WriteTarget, { ok: true }>
@@ -237,7 +237,7 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
    */
   async doDELETE(): Promise<void> {
     if (!this.#allowed(this.delete)) return
-    const target = await this.#resolve(this.path)
+    const target = await this.#resolve(this.path, true)
     if (target === undefined) return
     if (target.segments.length === 0) {
       this.#refuse(403, 'The root cannot be deleted')
@@ -333,7 +333,8 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
   }
 
   async #copyOrMove(move: boolean): Promise<void> {
-    const source = await this.#resolve(this.path)
+    // The source exists already: a name Windows could not hold may still be moved away.
+    const source = await this.#resolve(this.path, true)
     if (source === undefined) return
     if (source.stats === undefined) {
       this.#refuse(404, 'File not found')
@@ -346,6 +347,11 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     const destinationHeader = this.headers.get('destination')
     if (destinationHeader === undefined) {
       this.#refuse(400, 'Destination header missing')
+      return
+    }
+    if (!this.#sameServer(destinationHeader)) {
+      // RFC 4918 §9.8.4/§9.9.4: a destination on another server is 502; we never act on it.
+      this.#refuse(502, 'Destination is on another server')
       return
     }
     const destination = await this.#resolve(destinationHeader)
@@ -452,6 +458,16 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     this.sendError(413, `Upload larger than ${this.maxUpload} bytes`)
   }
 
+  /** A `Destination` that is a path, or an http(s) URL whose authority is this request's `Host`. */
+  #sameServer(destination: string): boolean {
+    // `//host/x` names another host; anything else without a scheme is the resolver's to judge.
+    if (destination.startsWith('//')) return false
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(destination)) return true
+    const authority = /^https?:\/\/([^/?#]*)/i.exec(destination)?.[1]
+    const host = this.headers.get('host')?.trim().toLowerCase()
+    return host !== undefined && authority?.toLowerCase() === host
+  }
+
   #isTempPath(): boolean {
     let decoded = this.path
     try {
@@ -462,9 +478,9 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     return decoded.split('/').some((s) => s.startsWith(TEMP_PREFIX))
   }
 
-  async #resolve(target: string): Promise<Target | undefined> {
-    const resolved = await resolveForWriting(this.directory, target, {
-      dotfiles: this.dotfiles,
+  async #resolve(target: string, reading = false): Promise<Target | undefined> {
+    const resolved = await resolveForWriting(writeResolver(this.directory, this.dotfiles), target, {
+      reading,
       isReserved: this.liveReload === undefined ? undefined : (p) => this.liveReload?.isReserved(p) === true,
     })
     if (resolved.ok) return resolved
@@ -474,7 +490,7 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
 
   /** The request path for PROPFIND/PROPPATCH: the write checks, and it must exist (404 otherwise). */
   async #resolveForReading(): Promise<Target | undefined> {
-    const resolved = await resolveForWriting(this.directory, this.path, { dotfiles: this.dotfiles })
+    const resolved = await resolveForWriting(writeResolver(this.directory, this.dotfiles), this.path, { reading: true })
     if (!resolved.ok) {
       // Reads answer 404 for what they refuse, so a probe learns nothing about what exists.
       this.sendError(resolved.status === 400 ? 400 : 404, resolved.status === 400 ? undefined : 'File not found')
@@ -552,7 +568,7 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
         return
       }
       entry.done = (async () => {
-        const checked = await resolveForWriting(this.directory, hrefOf([...directory.segments, name], false), { dotfiles: this.dotfiles })
+        const checked = await resolveForWriting(writeResolver(this.directory, this.dotfiles), hrefOf([...directory.segments, name], false))
         if (!checked.ok || checked.stats?.isDirectory() === true) {
           fail(checked.ok ? 409 : checked.status)
           stream.resume()

@@ -118,9 +118,19 @@ describe('PROPPATCH, COPY, MOVE', () => {
       ['/link-out/stolen.txt', 403],
       ['/.env', 403],
       ['/no/such/dir/x', 409],
+      ['/%2e%2e/stolen.txt', 403],
+      ['/docs/..%2f..%2fstolen.txt', 403],
+      ['/.well-known/stolen.txt', 403],
+      ['/aux.txt', 403],
+      ['/bad%ff.txt', 400],
+      // Another server, as a URL or a network-path reference: 502, never acted on here.
+      ['http://evil.example/stolen.txt', 502],
+      ['//evil.example/stolen.txt', 502],
+      ['ftp://127.0.0.1/stolen.txt', 502],
     ] as const) {
       const src = dest === '/docs/deep/inside' ? '/docs' : '/moved.txt'
-      const res = await curl(['-X', 'MOVE', '-H', `Destination: ${server.url}${dest}`, `${server.url}${src}`])
+      const absolute = !dest.startsWith('/') || dest.startsWith('//')
+      const res = await curl(['-X', 'MOVE', '-H', `Destination: ${absolute ? dest : server.url + dest}`, `${server.url}${src}`])
       expect(res.status, dest).toBe(status)
     }
     expect((await curl(['-X', 'MOVE', `${server.url}/moved.txt`])).status).toBe(400)

@@ -144,6 +144,11 @@ describe('refused names leave the disk unchanged', () => {
     ['/link-in/planted.txt', 403],
     ['/link-out', 403],
     ['/.simplehttp-upload-abc', 403],
+    ['/.well-known/acme-challenge/token', 403],
+    ['/nul.txt', 403],
+    ['/trailing-dot.', 403],
+    ['/bad%ff.txt', 400],
+    ['/%ed%b3%bf.txt', 400],
   ]
   for (const [target, status] of bad) {
     it(`PUT ${target} → ${status}`, async () => {

@@ -1,16 +1,18 @@
 /**
- * From a request-target (or a `Destination` URL) to a path under the root that may be written:
- * stricter than reads, because a write that lands in the wrong place cannot be taken back.
+ * From a request-target (or a `Destination` URL) to a path under the root that may be written.
+ * The decoding and the lexical rules are static's {@link Resolver} (one set of rules for reads
+ * and writes); on top, what only a write needs: stricter names, and an `lstat` walk that
+ * refuses any symlink on the way, because a write that lands in the wrong place cannot be
+ * taken back.
  * @module
  */
 import { lstat } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import path from 'node:path'
+import { isInside, isReservedName, Resolver } from '@simplehttp/static'
 
 /** Temporary files of uploads in progress start with this; they are never served, listed or written by name. */
 export const TEMP_PREFIX = '.simplehttp-upload-'
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 /** A path that may be written, or why not. */
 export type WriteTarget =
@@ -30,76 +32,54 @@ export type WriteTarget =
   | { readonly ok: false; readonly status: 400 | 403 | 409; readonly reason: string }
 
 export interface WritePathOptions {
-  /** Allow names that start with a dot. */
-  readonly dotfiles: boolean
   /** URL paths the server answers itself (live reload's); never written. */
   readonly isReserved?: ((urlPath: string) => boolean) | undefined
+  /**
+   * The target is only read (PROPFIND, PROPPATCH, a COPY source): names Windows cannot hold
+   * ({@link isReservedName}) are still found, since they exist already.
+   */
+  readonly reading?: boolean
 }
 
 function refuse(status: 400 | 403 | 409, reason: string): WriteTarget {
   return { ok: false, status, reason }
 }
 
+/** The resolver for writes under `root`: a `..` that would climb above the root is refused, not clamped. */
+export function writeResolver(root: string, dotfiles: boolean): Resolver {
+  return new Resolver(root, { dotfiles, aboveRoot: 'refuse' })
+}
+
 /**
- * Decode and check a target for writing, in `send`'s order: path only (query and fragment
- * dropped; an absolute URL keeps its path), decode once (bad escapes and invalid UTF-8 → 400),
- * no NUL (400), and then — unlike reads, which normalize — any `..`, backslash, drive letter,
- * dotfile (unless allowed), upload temp name or reserved path is a 403. Then every existing
- * component is `lstat`ed from the root down: a symlink anywhere on the way is a 403 (a write
- * through a link could land outside the root), a file where a directory should be is a 409.
+ * Decode and check a target for writing. First the shared resolver's lexical step (path only,
+ * absolute URL reduced to its path, decoded once, malformed escapes, raw bytes above 0x7f and
+ * NUL → 400; a `..` above the root, a backslash, a drive letter, a dotfile unless allowed → 403).
+ * Then the write-only rules (403): bytes that are not UTF-8 (400), a dot name even
+ * `/.well-known/` unless `--dotfiles`, an upload temporary name, a reserved path of ours, a
+ * name Windows could not hold. Then every existing component is `lstat`ed from the root down:
+ * a symlink anywhere on the way is a 403 (a write through a link could land outside the root),
+ * a file where a directory should be is a 409.
  */
-export async function resolveForWriting(root: string, target: string, options: WritePathOptions): Promise<WriteTarget> {
-  let urlPath = target
-  if (urlPath.charCodeAt(0) !== 0x2f) {
-    // absolute-form, or a Destination header: only the path counts, taken as sent (URL parsing
-    // would quietly resolve `..`, which writes refuse instead).
-    const match = /^https?:\/\/[^/?#]*(.*)$/i.exec(target)
-    if (match == null) return refuse(400, 'not an http URL or a path')
-    urlPath = match[1] ?? ''
-    if (urlPath.charCodeAt(0) !== 0x2f) urlPath = '/' + urlPath
-  }
-  for (const mark of ['#', '?']) {
-    const at = urlPath.indexOf(mark)
-    if (at !== -1) urlPath = urlPath.slice(0, at)
-  }
-  // Raw UTF-8 on the wire arrives as Latin-1 characters (the parser reads bytes as Latin-1).
-  // eslint-disable-next-line no-control-regex -- the Latin-1 range is exactly what is being tested
-  if (/[\x80-\xff]/.test(urlPath) && !/[^\x00-\xff]/.test(urlPath)) {
-    try {
-      urlPath = UTF8.decode(Buffer.from(urlPath, 'latin1'))
-    } catch {
-      return refuse(400, 'invalid UTF-8')
-    }
-  }
-  let decoded: string
-  try {
-    // Decoded exactly once: `%252e%252e` stays the literal name `%2e%2e` (double-decoding attack).
-    decoded = decodeURIComponent(urlPath)
-  } catch {
-    return refuse(400, 'bad percent-escape')
-  }
-  // NUL truncates paths in C APIs (poison-null-byte attack).
-  if (decoded.includes('\0')) return refuse(400, 'NUL in path')
-  const trailingSlash = decoded.endsWith('/')
-  const segments: string[] = []
-  for (const segment of decoded.split('/')) {
-    if (segment === '' || segment === '.') continue
-    // Directory traversal (miniserve #518): never normalized away for writes, simply refused.
-    if (segment === '..') return refuse(403, 'path contains ..')
-    // `..\x`, `C:`: separators and absolute paths on Windows, a way around the `/` split anywhere.
-    if (segment.includes('\\') || /^[A-Za-z]:/.test(segment)) return refuse(403, 'backslash or drive letter')
+export async function resolveForWriting(resolver: Resolver, target: string, options: WritePathOptions = {}): Promise<WriteTarget> {
+  const resolved = resolver.resolve(target)
+  // Reads answer 404 for what they refuse (a probe learns nothing); a write says 403.
+  if (!resolved.ok) return refuse(resolved.status === 400 ? 400 : 403, resolved.reason)
+  const { segments } = resolved
+  if (resolved.fsBytes !== undefined) return refuse(400, 'not UTF-8')
+  for (const segment of segments) {
+    // `%ff`, overlong `%c0%ae`: the resolver reads them as U+FFFD (as CPython does); a name
+    // that is not UTF-8, or an encoded lone surrogate, is never created.
+    if (segment.includes('\uFFFD')) return refuse(400, 'not UTF-8')
     if (segment.startsWith(TEMP_PREFIX)) return refuse(403, 'upload temporary name')
-    // `.git/hooks/…`, `.env`, `.htpasswd`: hidden by default, so never written by default either.
-    if (segment.startsWith('.') && !options.dotfiles) return refuse(403, 'dotfile')
-    segments.push(segment)
+    // Reads let `/.well-known/` through; writing there (ACME challenges) needs --dotfiles.
+    if (segment.startsWith('.') && !resolver.dotfiles) return refuse(403, 'dotfile')
+    if (options.reading !== true && isReservedName(segment)) return refuse(403, 'reserved name')
   }
   if (options.isReserved?.('/' + segments.join('/')) === true) return refuse(403, 'reserved path')
-  const fsPath = path.join(root, ...segments)
-  // Containment by path.relative, never by string prefix (`/www2` is not inside `/www`).
-  const rel = path.relative(root, fsPath)
-  if (rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) return refuse(403, 'outside the root')
+  const { fsPath } = resolved
+  if (!isInside(resolver.root, fsPath)) return refuse(403, 'outside the root')
 
-  let current = root
+  let current = resolver.root
   let parentIsDirectory = true
   let stats: Stats | undefined
   for (let i = 0; i < segments.length; i++) {
@@ -118,8 +98,8 @@ export async function resolveForWriting(root: string, target: string, options: W
     if (i < segments.length - 1 && !entry.isDirectory()) return refuse(409, 'a file where a directory should be')
     if (i === segments.length - 1) stats = entry
   }
-  if (segments.length === 0) stats = await lstat(root)
-  return { ok: true, fsPath, segments, trailingSlash, stats, parentIsDirectory }
+  if (segments.length === 0) stats = await lstat(resolver.root)
+  return { ok: true, fsPath, segments, trailingSlash: resolved.trailingSlash, stats, parentIsDirectory }
 }
 
 /**
