@@ -6,6 +6,7 @@
  * live-reload watcher, the HTTP/2 listener).
  * @module
  */
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { createRequire } from 'node:module'
 import { optionsFor, run, type HTTP2RequestListener, type HandlerClass, type HandlerSettings } from '@simplehttp/cli'
 import { HTTPServer } from '@simplehttp/server'
@@ -56,8 +57,26 @@ export function http2For(settings: HandlerSettings): HTTP2RequestListener {
   const serverHeader = `SimpleHTTP/0.6 Node.js/${process.versions.node}`
   return (request, response) => {
     response.setHeader('Server', serverHeader)
+    // The same access log line as HTTP/1.1 requests get from the handler class (unless -q).
+    if (!settings.quiet) {
+      response.once('finish', () => {
+        logHTTP2Request(request, response)
+      })
+    }
     serve(request as never, response as never)
   }
+}
+
+/** CPython's `log_request` line for an HTTP/2 request, control characters escaped as CPython does. */
+function logHTTP2Request(request: Http2ServerRequest, response: Http2ServerResponse): void {
+  const requestLine = `${request.method} ${request.url} HTTP/2.0`.replace(
+    // eslint-disable-next-line no-control-regex -- exactly the characters CPython escapes in log lines
+    /[\x00-\x1f\x7f-\x9f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  )
+  const address = request.socket.remoteAddress ?? '-'
+  const when = SimpleHTTPRequestHandler.prototype.logDateTimeString()
+  process.stderr.write(`${address} - - [${when}] "${requestLine}" ${String(response.statusCode)} -\n`)
 }
 
 /** Run `simplehttp` with these arguments; resolves to the exit code. */

@@ -89,6 +89,11 @@ describe('--http2', () => {
     expect(await curl('--http2', '-o', '/dev/null', '-w', '%{http_code}', '-H', `If-None-Match: ${etag}`, `${url}/hello.txt`)).toBe('304')
     expect(await curl('--http2', `${url}/dir/`)).toContain('<a href="a.txt">a.txt</a>')
     expect(await curl('--http2', '-o', '/dev/null', '-w', '%{http_code} %{http_version}', `${url}/missing`)).toBe('404 2')
+    // HTTP/2 requests are in the access log like HTTP/1.1 ones.
+    await app.process.waitForStderr('"GET /hello.txt HTTP/2.0" 200 -')
+    await app.process.waitForStderr('"GET /hello.txt HTTP/2.0" 304 -')
+    await app.process.waitForStderr('"GET /missing HTTP/2.0" 404 -')
+    await app.process.waitForStderr('"GET /hello.txt HTTP/1.1" 200 -')
   })
 
   it('serves many streams on one connection to Node’s http2 client, and a bounded h2load run', async () => {
