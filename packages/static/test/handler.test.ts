@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { appendFile, mkdir, readdir, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
+import { RawClient, readResponses } from '@simplehttp/test-client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { EXTENSIONS_MAP, SimpleHTTPRequestHandler, type ResponseBody } from '../src/index.js'
 import { cacheTuning, fileCache } from '../src/internal/file-cache.js'
@@ -879,29 +880,20 @@ describe('options and subclassing', () => {
     }
     const s = await startHandler(KeepAlive)
     try {
-      const data = await new Promise<Buffer>((resolve) => {
-        const socket = net.connect(s.port, '127.0.0.1', () => {
-          socket.write(
-            'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /digits.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\n\r\nHEAD /dir/ HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\n',
-          )
-        })
-        const chunks: Buffer[] = []
-        socket.on('data', (c: Buffer) => {
-          chunks.push(c)
-        })
-        socket.on('close', () => {
-          resolve(Buffer.concat(chunks))
-        })
-      })
-      const text = data.toString('latin1')
-      expect(text.match(/HTTP\/1\.1 \d{3} [^\r]*/g)).toEqual([
+      const client = await RawClient.connect(s.port)
+      await client.send(
+        'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /digits.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\n\r\nHEAD /dir/ HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\n',
+      )
+      await client.untilClosed()
+      const { responses, partial, error, rest } = readResponses(client.data, { methods: ['GET', 'GET', 'HEAD', 'GET'], closed: true })
+      expect(responses.map((r) => r.statusLine)).toEqual([
         'HTTP/1.1 200 OK',
         'HTTP/1.1 206 Partial Content',
         'HTTP/1.1 200 OK',
         'HTTP/1.1 404 File not found',
       ])
-      expect(text).toContain('\r\n\r\nHello, world!\nHTTP/1.1 206')
-      expect(text).toContain('\r\n\r\n01HTTP/1.1 200 OK')
+      expect(responses.slice(0, 3).map((r) => r.body.toString('latin1'))).toEqual(['Hello, world!\n', '01', ''])
+      expect([partial, error, rest.length]).toEqual([undefined, undefined, 0])
     } finally {
       await s.close()
     }

@@ -248,40 +248,23 @@ export function parseMultipart(response: RawResponse): { headers: Record<string,
 }
 
 /** GET `target`, stop reading after the head, run `change`, then read the rest. */
-export function readSlowly(port: number, target: string, change: () => Promise<unknown>): Promise<{ announced: number; received: number }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`))
-    let buffered = Buffer.alloc(0)
-    let announced = -1
-    let received = 0
-    socket.on('data', (chunk: Buffer) => {
-      if (announced === -1) {
-        buffered = Buffer.concat([buffered, chunk])
-        const end = buffered.indexOf('\r\n\r\n')
-        if (end === -1) return
-        const response = parseResponse(buffered.subarray(0, end + 4))
-        announced = Number(response.header('Content-Length'))
-        received = buffered.length - end - 4
-        socket.pause()
-        change().then(
-          () => {
-            setTimeout(() => {
-              socket.resume()
-            }, 50)
-          },
-          (error: unknown) => {
-            reject(error instanceof Error ? error : new Error(String(error)))
-          },
-        )
-        return
-      }
-      received += chunk.length
-    })
-    socket.on('error', () => undefined)
-    socket.on('close', () => {
-      resolve({ announced, received })
-    })
-  })
+export async function readSlowly(port: number, target: string, change: () => Promise<unknown>): Promise<{ announced: number; received: number }> {
+  const client = await RawClient.connect(port)
+  const headIn = client.waitFor(() => {
+    const { partial, responses } = readResponses(client.data)
+    return (partial ?? responses[0]) !== undefined
+  }, 'the response head')
+  await client.send(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`)
+  await headIn
+  client.socket.pause()
+  const { partial, responses } = readResponses(client.data)
+  const head = partial ?? responses[0]
+  if (head === undefined) throw new Error('the response head went missing')
+  await change()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  client.socket.resume()
+  await client.untilClosed()
+  return { announced: Number(head.header('Content-Length')), received: client.received - head.head.length }
 }
 
 /** Bytes of a UTF-8 string as a Latin-1 string: how to put raw UTF-8 in a request line. */

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import net from 'node:net'
+import { RawClient, readResponses } from '@simplehttp/test-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LiveReload, SimpleHTTPRequestHandler } from '../src/index.js'
 import { findInsertionPoint, injectScript } from '../src/internal/html-inject.js'
@@ -182,42 +183,37 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10))
 }
 
-/** An event-stream reader over a raw socket: `next()` resolves with each event block's text. */
+/**
+ * An event-stream reader over the shared raw-socket client: `next()` resolves with each event
+ * block's text (keep-alive comments skipped); the stream's body is read by its ResponseParser.
+ */
 async function openEvents(port: number, target: string): Promise<{ next(): Promise<string>; close(): void }> {
-  const socket = net.connect(port, '127.0.0.1')
-  await new Promise((resolve) => socket.once('connect', resolve))
-  socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`)
-  let buffer = ''
-  let headDone = false
-  const blocks: string[] = []
-  const waiting: ((block: string) => void)[] = []
-  socket.setEncoding('utf8')
-  socket.on('data', (chunk: string) => {
-    buffer += chunk
-    if (!headDone) {
-      const end = buffer.indexOf('\r\n\r\n')
-      if (end === -1) return
-      const head = buffer.slice(0, end)
-      if (!/^HTTP\/1\.[01] 200 /.test(head) || !head.includes('Content-type: text/event-stream')) throw new Error(head)
-      buffer = buffer.slice(end + 4)
-      headDone = true
-    }
-    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end)
-      buffer = buffer.slice(end + 2)
-      if (block.startsWith(':')) continue // keep-alive comment
-      const waiter = waiting.shift()
-      if (waiter !== undefined) waiter(block)
-      else blocks.push(block)
-    }
-  })
+  const client = await RawClient.connect(port)
+  await client.send(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`)
+  const blocksSoFar = (): string[] => {
+    const { partial, responses, error } = readResponses(client.data)
+    if (error !== undefined) throw new Error(`the event stream is not HTTP: ${error.code} ${error.message}`)
+    const response = partial ?? responses[0]
+    if (response === undefined) return []
+    if (response.status !== 200 || !(response.header('content-type') ?? '').startsWith('text/event-stream')) throw new Error(response.head)
+    return response.body
+      .toString('utf8')
+      .split('\n\n')
+      .slice(0, -1)
+      .filter((block) => !block.startsWith(':'))
+  }
+  let taken = 0
   return {
-    next: () => {
-      const ready = blocks.shift()
-      if (ready !== undefined) return Promise.resolve(ready)
-      return new Promise((resolve) => waiting.push(resolve))
+    next: async () => {
+      await client.waitFor(() => blocksSoFar().length > taken, 'the next event')
+      const block = blocksSoFar()[taken]
+      taken += 1
+      if (block === undefined) throw new Error('the event went missing')
+      return block
     },
-    close: () => socket.destroy(),
+    close: () => {
+      client.destroy()
+    },
   }
 }
 

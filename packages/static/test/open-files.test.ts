@@ -4,9 +4,9 @@
  */
 import { rename, rm, statSync, utimes, writeFile } from 'node:fs'
 import { readdir } from 'node:fs/promises'
-import net from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { RawClient } from '@simplehttp/test-client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ResponseBody, SimpleHTTPRequestHandler, type BodyWriter } from '../src/index.js'
 import { writeReusingChunks } from '../src/internal/body.js'
@@ -50,32 +50,17 @@ const put = async (name: string, data: Buffer): Promise<string> => {
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** GET `target`, stop reading after the head, run `meanwhile`, then read the whole body. */
-function getSlowly(target: string, meanwhile: () => Promise<unknown>): Promise<{ announced: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(server.port, '127.0.0.1', () =>
-      socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
-    )
-    const chunks: Buffer[] = []
-    let paused = false
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk)
-      if (paused) return
-      paused = true
-      socket.pause()
-      meanwhile().then(
-        () => socket.resume(),
-        (error: unknown) => {
-          reject(error instanceof Error ? error : new Error(String(error)))
-        },
-      )
-    })
-    socket.on('error', reject)
-    socket.on('close', () => {
-      const response = parseResponse(Buffer.concat(chunks))
-      resolve({ announced: Number(response.header('Content-Length')), body: response.body })
-    })
-  })
+/** GET `target`, stop reading after the first bytes, run `meanwhile`, then read the whole body. */
+async function getSlowly(target: string, meanwhile: () => Promise<unknown>): Promise<{ announced: number; body: Buffer }> {
+  const client = await RawClient.connect(server.port)
+  const first = client.waitFor(() => client.received > 0, 'the first bytes')
+  await client.send(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`)
+  await first
+  client.socket.pause()
+  await meanwhile()
+  client.socket.resume()
+  const response = parseResponse(await client.untilClosed())
+  return { announced: Number(response.header('Content-Length')), body: response.body }
 }
 
 describe('the open-file cache', () => {
