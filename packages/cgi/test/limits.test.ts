@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
+import { readResponses } from '@simplehttp/test-client'
 import { describe, expect, it } from 'vitest'
 import {
   alive,
@@ -153,6 +154,7 @@ describe('back-pressure', () => {
     }
     client.socket.resume()
     await client.whenClosed
-    expect(client.data.length - client.text.indexOf('\r\n\r\n') - 4).toBe(total)
+    const { responses } = readResponses(client.data, { closed: true })
+    expect(responses[0]?.body.length).toBe(total)
   })
 })
