@@ -1,8 +1,9 @@
 // Cold start: from spawning the server process to the first `200` for a 1 KiB file, the built
 // app (what `npx simplehttp` runs) against a bare node:http server (bench/servers/static-node.js)
-// in the same run, and CPython's http.server for scale when python3 is installed. Each start is a fresh process on a port chosen beforehand, pinned to core 0;
-// the client polls that port as fast as it can (a refused connection is retried at once). The
-// runs alternate between the two, and the median of each is compared.
+// in the same run, and CPython's http.server for scale when python3 is installed. Each start is a
+// fresh process on a port chosen beforehand, pinned to core 0; the client polls that port as fast
+// as it can (a refused connection is retried at once). The runs alternate, and the medians of ours
+// and node:http are compared.
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
