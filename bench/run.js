@@ -8,6 +8,7 @@ import { benchColdStart } from './cold-start.js'
 import { benchListing } from './listing.js'
 import { benchAdapters } from './adapters.js'
 import { benchFeatures } from './features.js'
+import { benchUpload } from './upload.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 console.log(`# simplehttp benchmarks (node ${process.version}, load generator: ${hasWrk ? 'wrk' : 'autocannon'})`)
@@ -22,3 +23,4 @@ if (!only || only === 'static') await benchStatic()
 if (!only || only === 'listing') await benchListing()
 if (!only || only === 'adapters') await benchAdapters()
 if (!only || only === 'features') await benchFeatures()
+if (!only || only === 'upload') await benchUpload()

@@ -20,6 +20,7 @@ import { cpythonPaths } from './cases/paths.mjs'
 import { serveStaticAdvisories } from './cases/serve-static.mjs'
 import { strict } from './cases/strict.mjs'
 import { dotfiles, symlinks, traversal } from './cases/traversal.mjs'
+import { writes } from './cases/writes.mjs'
 import { makeFixture } from './lib/fixture.mjs'
 import { describeRecords, runSuite } from './lib/suite.mjs'
 import { APP, Target } from './lib/target.mjs'
@@ -52,6 +53,7 @@ const ALL = [
   ...methods,
   ...cgi,
   ...limits,
+  ...writes,
 ]
 
 /**
