@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, open, readFile, readdir, rm, truncate, unlink, utimes, 
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import express from 'express'
 import { parse } from 'parse5'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SimpleHTTPRequestHandler, serveStatic } from '../src/index.js'
@@ -660,6 +661,24 @@ describe('archive member names and bounds', () => {
     expect(status).toBe(200)
     for (let i = 0; i < 3; i++) expect((await request(bounded.port, '/few/?download=zip', { method: 'HEAD' })).status).toBe(200)
     expect((await get(bounded, '/few/?download=tar.gz')).status).toBe(200)
+  })
+
+  it('in Express, hands a folder too large to archive to next(err) as 403, not on to the next middleware', async () => {
+    const server = express()
+    server.use(serveStatic(base, { listing: 'rich', archive: { maxMembers: 4 } }))
+    server.use((_req, res) => {
+      res.status(404).type('text/plain').send('fell through')
+    })
+    const app = await startHTTP(server)
+    try {
+      const refused = await get(app, '/many/?download=zip')
+      expect(refused.status).toBe(403)
+      expect(refused.body.toString()).not.toContain('fell through')
+      expect((await get(app, '/few/?download=zip')).header('Content-Type')).toBe('application/zip')
+      expect((await get(app, '/nothing-here')).body.toString()).toBe('fell through')
+    } finally {
+      await app.close()
+    }
   })
 
   it('rejects archive bounds that are not whole numbers >= 1', () => {
