@@ -2,7 +2,7 @@
  * Issue 11 §1 on the static handler: a request body it never reads is still judged before the
  * file, listing or 501 goes out. Broken chunked framing is CPython's 400 page and a close.
  */
-import net from 'node:net'
+import { RawClient } from '@simplehttp/test-client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SimpleHTTPRequestHandler } from '../src/index.js'
 import { LogCapture, makeFixture, parseResponse, startHandler, type Fixture, type RawResponse, type RunningServer } from './helpers.js'
@@ -50,32 +50,20 @@ async function start(protocolVersion: string): Promise<number> {
   return s.port
 }
 
-/** Send `parts` (paced), optionally half-close, read until the server closes. */
-function exchange(port: number, parts: readonly string[], end = false): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    const socket = net.connect(port, '127.0.0.1', () => {
-      void (async () => {
-        for (const [i, part] of parts.entries()) {
-          if (i > 0) await new Promise((r) => setTimeout(r, 30))
-          socket.write(Buffer.from(part, 'latin1'))
-        }
-        if (end) socket.end()
-      })()
-    })
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      resolve(Buffer.concat(chunks))
-    })
-  })
+/** Send `parts` (paced, on the shared test client), optionally half-close, read until the server closes. */
+async function exchange(port: number, parts: readonly string[], end = false): Promise<Buffer> {
+  const client = await RawClient.connect(port)
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 30))
+    await client.send(part)
+  }
+  if (end) client.socket.end()
+  return client.untilClosed()
 }
 
-/** The only response in `data` (a second status line would be a second answer). */
-function only(data: Buffer): RawResponse {
-  const response = parseResponse(data)
-  expect(data.toString('latin1').match(/HTTP\/1\.[01] \d{3} /g)).toHaveLength(1)
-  return response
+/** The only response in `data`, framed for `method`: parseResponse throws if anything (a second answer) follows it. */
+function only(data: Buffer, method = 'GET'): RawResponse {
+  return parseResponse(data, method)
 }
 
 function head(method: string, target: string, version: string, framing = 'Transfer-Encoding: chunked'): string {
@@ -95,7 +83,7 @@ for (const protocol of ['HTTP/1.0', 'HTTP/1.1']) {
       it(`${method} ${target} with a broken chunked body: 400 and a close, never the file or a 501`, async () => {
         const port = await start(protocol)
         for (const [title, body] of BROKEN_CHUNKED_BODIES) {
-          const response = only(await exchange(port, [head(method, target, 'HTTP/1.1') + body]))
+          const response = only(await exchange(port, [head(method, target, 'HTTP/1.1') + body]), method)
           expect(response.status, title).toBe(400)
           expect(response.header('Connection')).toBe('close')
           expect(response.header('Content-Type')).toBe('text/html;charset=utf-8')

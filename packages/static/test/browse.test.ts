@@ -5,7 +5,7 @@
  * byte for byte with the tree.
  */
 import { execFile } from 'node:child_process'
-import net from 'node:net'
+import { RawClient } from '@simplehttp/test-client'
 import { mkdir, mkdtemp, open, readFile, readdir, rm, truncate, unlink, utimes, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -644,14 +644,11 @@ describe('archive member names and bounds', () => {
     expect(received).toBe(announced)
     expect(busy?.status).toBe(503)
     // Ended by the client (cut mid-stream), by HEAD, or completed: each gives its slot back.
-    await new Promise<void>((resolve) => {
-      const socket = net.connect(bounded.port, '127.0.0.1', () => socket.write('GET /big/?download=tar.gz HTTP/1.1\r\nHost: x\r\n\r\n'))
-      socket.once('data', () => socket.destroy())
-      socket.on('close', () => {
-        resolve()
-      })
-      socket.on('error', () => undefined)
-    })
+    const cut = await RawClient.connect(bounded.port)
+    await cut.send('GET /big/?download=tar.gz HTTP/1.1\r\nHost: x\r\n\r\n')
+    await cut.waitFor(() => cut.received > 0, 'the first bytes')
+    cut.destroy()
+    await cut.whenClosed
     let status = 0
     for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
       // The server notices the cut when its next write fails: wait for that, boundedly.

@@ -6,16 +6,17 @@
  * took everything" would otherwise be 256 KiB by the time the one write that stalls is made.
  */
 import { writeFile } from 'node:fs/promises'
-import net from 'node:net'
+import type { Socket } from 'node:net'
 import path from 'node:path'
+import { RawClient } from '@simplehttp/test-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SimpleHTTPRequestHandler } from '../src/index.js'
-import { LogCapture, makeFixture, pattern, startHandler, type Fixture, type RunningServer } from './helpers.js'
+import { LogCapture, makeFixture, parseResponse, pattern, startHandler, type Fixture, type RunningServer } from './helpers.js'
 
 const MiB = 1024 * 1024
 const logs = new LogCapture()
 /** The server side of every connection, to look at what Node still holds to send. */
-const serverSockets: net.Socket[] = []
+const serverSockets: Socket[] = []
 let fx: Fixture
 let server: RunningServer
 
@@ -42,13 +43,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('a reader that stops reading', () => {
   it('holds at most one 64 KiB chunk in the server beyond the socket buffers, and still gets every byte once it reads', async () => {
-    const client = net.connect(server.port, '127.0.0.1')
-    const received: Buffer[] = []
-    client.on('data', (chunk: Buffer) => received.push(chunk))
-    client.pause()
-    client.write('GET /large.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
+    const client = await RawClient.connect(server.port)
+    client.socket.pause()
+    await client.send('GET /large.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
     // Wait (bounded) until the server's writes back up: the kernel buffers are full.
-    let socket: net.Socket | undefined
+    let socket: Socket | undefined
     for (let i = 0; i < 500 && !(socket !== undefined && socket.writableLength > 0); i++) {
       socket = serverSockets.at(-1)
       await sleep(10)
@@ -63,11 +62,8 @@ describe('a reader that stops reading', () => {
     expect(Math.min(...held)).toBeGreaterThan(0)
     expect(Math.max(...held)).toBeLessThanOrEqual(64 * 1024)
     // Then it reads: the whole file arrives, intact.
-    const closed = new Promise((resolve) => client.once('close', resolve))
-    client.resume()
-    await closed
-    const response = Buffer.concat(received)
-    const body = response.subarray(response.indexOf('\r\n\r\n') + 4)
-    expect(body.equals(pattern(16 * MiB, 5))).toBe(true)
+    client.socket.resume()
+    const response = parseResponse(await client.untilClosed())
+    expect(response.body.equals(pattern(16 * MiB, 5))).toBe(true)
   })
 })
