@@ -58,6 +58,7 @@ export class RequestParser extends MessageParser {
     let sp1 = -1
     let lastSp = -1
     let spaces = 0
+    let doubled = false
     let control = -1
     const offset = this.srcOffset
     const bytes = this.bytes8
@@ -66,6 +67,7 @@ export class RequestParser extends MessageParser {
       if (c > SP && c !== 0x7f) continue
       if (c === SP) {
         if (sp1 === -1) sp1 = i
+        else if (lastSp === i - 1) doubled = true
         lastSp = i
         spaces++
       } else if (c === CR) {
@@ -80,12 +82,17 @@ export class RequestParser extends MessageParser {
       this.#badRequestLine(text, start, end, 'expected "METHOD target HTTP/x.y"')
       return
     }
+    if (doubled || sp1 === start || lastSp === end - 1) {
+      // CPython would split this line on runs of whitespace into other words than ours.
+      const simpleEnd = this.#splitAsCPython(text, start, end)
+      if (simpleEnd === -1) return
+      // `GET /target ` (trailing spaces): CPython's two words, an HTTP/0.9 GET.
+      end = simpleEnd
+      spaces = 1
+      lastSp = sp1
+    }
     // CPython checks the version (the last word of three or more) before counting words.
     if (spaces > 1 && !this.#readVersion(text, lastSp + 1, end)) return
-    if (sp1 === start) {
-      this.#badRequestLine(text, start, end, 'the request line starts with a space')
-      return
-    }
     for (let i = start; i < sp1; i++) {
       if (TOKEN[bytes[offset + i] as number] !== 1) {
         const method = text.slice(start, sp1)
@@ -196,6 +203,44 @@ export class RequestParser extends MessageParser {
     this.startLine = text.slice(start, end)
     this.state = S_HEADERS
     return true
+  }
+
+  /**
+   * A request line with a space at either end or two in a row. CPython splits it on runs of
+   * whitespace; we keep refusing what it would serve as HTTP/1.x (every parser on the path must
+   * split the line alike), but word each refusal as CPython words it for those words. Returns the
+   * end of `GET target` when the line is that followed by spaces (CPython's HTTP/0.9 GET), else
+   * fails and returns -1.
+   */
+  #splitAsCPython(text: string, start: number, end: number): number {
+    const words = [...text.slice(start, end).matchAll(PYTHON_WORD)]
+    if (words.length >= 3) {
+      const last = words[words.length - 1] as RegExpExecArray
+      const versionStart = start + last.index
+      // CPython judges the last word as a version first: its wording for a bad one.
+      if (!this.#readVersion(text, versionStart, versionStart + last[0].length)) return -1
+      this.#badRequestLine(text, start, end, 'expected exactly three words separated by single spaces')
+      return -1
+    }
+    if (words.length === 2) {
+      const method = (words[0] as RegExpExecArray)[0]
+      if (method !== 'GET') {
+        this.fail('SH_ERR_PARSE_BAD_HTTP09_METHOD', `HTTP/0.9 allows only GET, got ${pyRepr(truncate(method))}`, {
+          reason: `Bad HTTP/0.9 request type (${pyRepr(method)})`,
+        })
+        return -1
+      }
+      const target = words[1] as RegExpExecArray
+      const targetEnd = start + target.index + target[0].length
+      let onlySpacesAfter = true
+      for (let i = targetEnd; i < end; i++) if (text.charCodeAt(i) !== SP) onlySpacesAfter = false
+      if (words[0]?.index === 0 && text.charCodeAt(start + 3) === SP && target.index === 4 && onlySpacesAfter) {
+        return targetEnd
+      }
+    }
+    // No words (CPython closes without an answer), one word, or a GET spaced oddly.
+    this.#badRequestLine(text, start, end, 'expected "METHOD target HTTP/x.y" separated by single spaces')
+    return -1
   }
 
   #badRequestLine(text: string, start: number, end: number, why: string): void {
@@ -330,6 +375,10 @@ export class RequestParser extends MessageParser {
     return this.startLine === '' ? options : { requestLine: this.startLine, ...options }
   }
 }
+
+/** A word of Python's `str.split()` over a Latin-1 line: a run of anything but its whitespace. */
+// eslint-disable-next-line no-control-regex -- Python's whitespace includes the separators \x1c-\x1f
+const PYTHON_WORD = /[^\t\n\v\f\r\x1c-\x1f \x85\xa0]+/g
 
 /** The method as a string; the common ones without allocating. */
 function methodName(text: string, start: number, end: number): string {

@@ -172,9 +172,9 @@ export const requestLineCases: ParseCase[] = [
   },
   {
     title: 'trailing space after the version',
-    why: 'One space between words and none after: every parser on the path must split the line alike.',
+    why: 'One space between words and none after: every parser on the path must split the line alike. CPython would serve it; the refusal is worded as its bad syntax.',
     raw: 'GET / HTTP/1.1 \r\nHost: a\r\n\r\n',
-    error: { code: 'SH_ERR_PARSE_BAD_VERSION', status: 400, reason: "Bad request version ('')" },
+    error: { code: 'SH_ERR_PARSE_BAD_REQUEST_LINE', status: 400, reason: "Bad request syntax ('GET / HTTP/1.1 ')" },
   },
   {
     title: 'invalid character in the method',
@@ -193,6 +193,36 @@ export const requestLineCases: ParseCase[] = [
     why: 'An empty method is no method.',
     raw: ' GET / HTTP/1.1\r\nHost: a\r\n\r\n',
     error: { code: 'SH_ERR_PARSE_BAD_REQUEST_LINE', status: 400 },
+  },
+  {
+    title: 'HTTP/0.9 GET with a trailing space',
+    why: 'CPython splits `GET / ` into two words: an HTTP/0.9 GET (its test_version_none_get).',
+    raw: 'GET / \r\nHost: a\r\n\r\n',
+    requests: [{ method: 'GET', target: '/', version: 'HTTP/0.9', headers: [], keepAlive: false }],
+  },
+  {
+    title: 'HTTP/0.9 with another method and a trailing space',
+    why: 'CPython (test_version_none): two words, not GET, worded "Bad HTTP/0.9 request type".',
+    raw: 'CUSTOM / \r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_HTTP09_METHOD', status: 400, reason: "Bad HTTP/0.9 request type ('CUSTOM')" },
+  },
+  {
+    title: 'a lone target between spaces',
+    why: 'CPython (test_send_blank): one word, worded "Bad request syntax" with the whole line.',
+    raw: ' / \r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_REQUEST_LINE', status: 400, reason: "Bad request syntax (' / ')" },
+  },
+  {
+    title: 'a bad version after a trailing space',
+    why: 'CPython judges its last word as the version: "Bad request version".',
+    raw: 'GET / FUBAR \r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_VERSION', status: 400, reason: "Bad request version ('FUBAR')" },
+  },
+  {
+    title: 'a space inside the target',
+    why: 'CPython (test_extra_space): four words, "Bad request syntax".',
+    raw: 'GET /spaced out HTTP/1.1\r\nHost: a\r\n\r\n',
+    error: { code: 'SH_ERR_PARSE_BAD_REQUEST_LINE', status: 400, reason: "Bad request syntax ('GET /spaced out HTTP/1.1')" },
   },
   {
     title: 'one word',
