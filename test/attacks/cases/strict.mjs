@@ -15,11 +15,15 @@ const BROKEN = [
   ['empty size', '\r\nHELLO\r\n0\r\n\r\n'],
   ['size then bare LF', '5\nHELLO\r\n0\r\n\r\n'],
   ['size then bare CR', '5\rHELLO\r\n0\r\n\r\n'],
+  ['size then NUL', '5\x00\r\nHELLO\r\n0\r\n\r\n'],
   ['NUL in the extension', '5;a=b\x00c\r\nHELLO\r\n0\r\n\r\n'],
+  ['bare LF in the extension', '5;a=b\nHELLO\r\n0\r\n\r\n'],
+  ['bare CR in the extension', '5;a=b\rc\r\nHELLO\r\n0\r\n\r\n'],
   ['data longer than its size', '5\r\nHELLOXX\r\n0\r\n\r\n'],
   ['data not followed by CRLF', '5\r\nHELLO\n0\r\n\r\n'],
   ['extension without ;', '5 a=b\r\nHELLO\r\n0\r\n\r\n'],
   ['extension with an unbalanced quote', '5;a="b\r\nHELLO\r\n0\r\n\r\n'],
+  ['extension with a stray quote', '5;a=b"\r\nHELLO\r\n0\r\n\r\n'],
 ]
 
 /** What a desynchronised server would answer next; its marker is forbidden in any response. */
@@ -47,7 +51,27 @@ async function refused(ctx, parts, method, options = {}) {
 const head = (method, target, version = 'HTTP/1.1', framing = 'Transfer-Encoding: chunked') =>
   `${method} ${target} ${version}\r\nHost: 127.0.0.1\r\n${framing}\r\n\r\n`
 
+/** Request lines CPython would split on whitespace into other words (issue 11 §3): its wording, a 400, a close. */
+const REQUEST_LINES = [
+  ['CUSTOM / ', "Bad HTTP/0.9 request type ('CUSTOM')"],
+  [' / ', "Bad request syntax (' / ')"],
+  ['GET / HTTP/1.1 ', "Bad request syntax ('GET / HTTP/1.1 ')"],
+  ['GET / FUBAR ', "Bad request version ('FUBAR')"],
+]
+
 export const strict = [
+  ...REQUEST_LINES.map(([line, reason]) => ({
+    family: 'strict-request-line',
+    name: `${JSON.stringify(line)} is 400 ${reason}`,
+    run: async (ctx) => {
+      const res = await ctx.send(`${line}\r\nHost: 127.0.0.1\r\n\r\n${SMUGGLED}`, { timeout: 3000 })
+      const all = finals(res)
+      check(all.length === 1 && all[0].status === 400, `want one 400: ${summary(res)}`)
+      check(all[0].statusLine.endsWith(reason), `${all[0].statusLine} (want the reason ${reason})`)
+      check(res.closed && !res.timedOut, `connection not closed after the 400: ${summary(res)}`)
+      return `${all[0].statusLine}; closed`
+    },
+  })),
   ...TARGETS.flatMap(([method, target]) =>
     BROKEN.map(([name, body]) => ({
       family: 'strict-body',
