@@ -3,6 +3,7 @@
  * never thrown; these codes are for misuse.
  * @module
  */
+import { SimpleHTTPError } from '@simplehttp/parser'
 
 /** Every `@simplehttp/cgi` error code and what it means. */
 export const CGI_ERRORS = {
@@ -15,16 +16,7 @@ export const CGI_ERRORS = {
 /** One of the codes in {@link CGI_ERRORS}. */
 export type CGIErrorCode = keyof typeof CGI_ERRORS
 
-const kSimpleHTTPError: unique symbol = Symbol.for('simplehttp.error') as never
-
 /** An error from `@simplehttp/cgi`; check `code` (or `isSimpleHTTPError`), not `instanceof`. */
-export class CGIError extends Error {
+export class CGIError extends SimpleHTTPError<CGIErrorCode> {
   override readonly name = 'CGIError'
-  readonly code: CGIErrorCode
-  readonly [kSimpleHTTPError] = true
-
-  constructor(code: CGIErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.code = code
-  }
 }

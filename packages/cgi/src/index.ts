@@ -16,4 +16,5 @@ export { urlCollapsePath } from './url-collapse.js'
 
 // Errors
 export { CGI_ERRORS, CGIError } from './errors.js'
+export { SimpleHTTPError, isSimpleHTTPError } from '@simplehttp/parser'
 export type { CGIErrorCode } from './errors.js'

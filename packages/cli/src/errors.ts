@@ -3,6 +3,7 @@
  * prints argparse's usage line and `simplehttp: error: <message>`, then returns exit code 2.
  * @module
  */
+import { SimpleHTTPError } from '@simplehttp/server'
 
 /** Every code `@simplehttp/cli` reports, with a one-line meaning. */
 export const CLI_ERRORS = {
@@ -15,19 +16,18 @@ export const CLI_ERRORS = {
 /** A stable error code, such as `SH_ERR_CLI_USAGE`. */
 export type CliErrorCode = keyof typeof CLI_ERRORS
 
-// The same key in every @simplehttp package, so isSimpleHTTPError works across installed copies.
-const kSimpleHTTPError: unique symbol = Symbol.for('simplehttp.error') as never
-
 /**
  * A mistake on the command line, reported as argparse reports it: the usage line, then
  * `<prog>: error: <message>`, exit code 2 (what `python -m http.server` users see).
  */
-export class UsageError extends Error {
+export class UsageError extends SimpleHTTPError<'SH_ERR_CLI_USAGE'> {
   override readonly name = 'UsageError'
-  readonly code = 'SH_ERR_CLI_USAGE' satisfies CliErrorCode
   /** The exit code argparse uses for usage errors. */
   readonly exitCode = 2
-  readonly [kSimpleHTTPError] = true
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('SH_ERR_CLI_USAGE', message, options)
+  }
 }
 
 /**
@@ -35,10 +35,12 @@ export class UsageError extends Error {
  * bind address, a certificate that does not load), or stopped without being asked (every
  * worker process died): one line, exit code 1, no stack trace.
  */
-export class ServeError extends Error {
+export class ServeError extends SimpleHTTPError<'SH_ERR_CLI_SERVE'> {
   override readonly name = 'ServeError'
-  readonly code = 'SH_ERR_CLI_SERVE' satisfies CliErrorCode
   /** Exit code 1: the command line was fine, the world was not. */
   readonly exitCode = 1
-  readonly [kSimpleHTTPError] = true
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('SH_ERR_CLI_SERVE', message, options)
+  }
 }

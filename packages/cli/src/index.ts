@@ -33,4 +33,5 @@ export type { BannerDetails, BannerServer } from './banner.js'
 
 // Errors
 export { CLI_ERRORS, ServeError, UsageError } from './errors.js'
+export { SimpleHTTPError, isSimpleHTTPError } from '@simplehttp/server'
 export type { CliErrorCode } from './errors.js'

@@ -466,7 +466,6 @@ function startupError(error: unknown, args: ParsedArgs, prog: string): unknown {
   const where = args.bind === undefined || args.bind === '' ? 'all interfaces' : escapeControls(args.bind)
   const port = args.port
   const code = isSimpleHTTPError(error) ? error.code : undefined
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code
   switch (code) {
     case 'SH_ERR_SERVER_ADDRESS_IN_USE':
       return new ServeError(
@@ -480,18 +479,14 @@ function startupError(error: unknown, args: ParsedArgs, prog: string): unknown {
           : `permission denied binding port ${port} on ${where}`,
         { cause: error },
       )
-    case 'SH_ERR_SERVER_BAD_ADDRESS':
-      if (cause === 'EADDRNOTAVAIL') {
-        return new ServeError(`cannot bind to ${pyRepr(args.bind ?? '::')}: no network interface of this machine has that address`, {
-          cause: error,
-        })
-      }
-      if (cause === 'ENOTFOUND' || (typeof cause === 'string' && cause.startsWith('EAI_'))) {
-        return new ServeError(`cannot bind to ${pyRepr(args.bind ?? '::')}: the name does not resolve to an address`, {
-          cause: error,
-        })
-      }
-      return error
+    case 'SH_ERR_SERVER_ADDRESS_NOT_AVAILABLE':
+      return new ServeError(`cannot bind to ${pyRepr(args.bind ?? '::')}: no network interface of this machine has that address`, {
+        cause: error,
+      })
+    case 'SH_ERR_SERVER_HOST_NOT_FOUND':
+      return new ServeError(`cannot bind to ${pyRepr(args.bind ?? '::')}: the name does not resolve to an address`, {
+        cause: error,
+      })
     case undefined: {
       // A system error the server had no words for (EINVAL for an odd address, say).
       const system = (error as { code?: unknown; syscall?: unknown } | null) ?? {}

@@ -9,9 +9,8 @@ import type { Stats } from 'node:fs'
 import { cp, lstat, mkdir, opendir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
-import { SimpleHTTPRequestHandler } from '@simplehttp/static'
+import { SimpleHTTPRequestHandler, isSimpleHTTPError } from '@simplehttp/static'
 import busboy from 'busboy'
-import { simpleHTTPErrorCode } from './errors.js'
 import { TempFile, TooLarge, writeAtomically } from './internal/atomic.js'
 import { escapeXML, multistatus, parsePropfind, parseProppatch, propfindEntry, selectProps, type PropRequest } from './internal/webdav.js'
 import { TEMP_PREFIX, baseName, fileETag, hrefOf, resolveForWriting, writeResolver, type WriteTarget } from './internal/write-path.js'
@@ -519,7 +518,7 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
       this.#refuseTooLarge()
       return
     }
-    const code = simpleHTTPErrorCode(error) ?? (error as NodeJS.ErrnoException).code
+    const code = isSimpleHTTPError(error) ? error.code : (error as NodeJS.ErrnoException).code
     // The client went away or stalled: the handler answers (or not) as for any body.
     if (code === 'SH_ERR_HANDLER_CONNECTION_CLOSED' || code === 'SH_ERR_HANDLER_BODY_TIMEOUT' || (code ?? '').startsWith('SH_ERR_PARSE_')) throw error
     this.closeConnection = true

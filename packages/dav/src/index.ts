@@ -12,4 +12,5 @@ export type { DAVHandlerOptions, DAVOptions, OnDuplicate } from './options.js'
 
 // Errors
 export { DAV_ERRORS, DAVError } from './errors.js'
+export { SimpleHTTPError, isSimpleHTTPError } from '@simplehttp/handler'
 export type { DAVErrorCode } from './errors.js'

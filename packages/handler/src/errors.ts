@@ -2,6 +2,7 @@
  * Errors raised by the handler itself (parse errors come from `@simplehttp/parser`).
  * @module
  */
+import { SimpleHTTPError } from '@simplehttp/parser'
 
 /** Every handler error code and what it means. */
 export const HANDLER_ERRORS = {
@@ -17,16 +18,7 @@ export const HANDLER_ERRORS = {
 
 export type HandlerErrorCode = keyof typeof HANDLER_ERRORS
 
-const kSimpleHTTPError: unique symbol = Symbol.for('simplehttp.error') as never
-
-/** An error from `@simplehttp/handler`; check `code`, not `instanceof`. */
-export class HandlerError extends Error {
+/** An error from `@simplehttp/handler`; check `code` (or `isSimpleHTTPError`), not `instanceof`. */
+export class HandlerError extends SimpleHTTPError<HandlerErrorCode> {
   override readonly name = 'HandlerError'
-  readonly code: HandlerErrorCode
-  readonly [kSimpleHTTPError] = true
-
-  constructor(code: HandlerErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.code = code
-  }
 }

@@ -8,12 +8,12 @@ import {
   isSimpleHTTPError,
   pyRepr,
   type HTTPParseError,
+  type ParseErrorCode,
   type ParserOptions,
   type RequestHead,
 } from '@simplehttp/parser'
 import { HandlerError } from './errors.js'
 import type { AccessGuard, Refusal } from './guard.js'
-import { RequestBody } from './internal/body.js'
 import { Connection, type BodyCheck, type NextRequest } from './internal/connection.js'
 import {
   escapeLogText,
@@ -24,7 +24,8 @@ import {
   percentFormat,
   safeReasonPhrase,
 } from './internal/format.js'
-import { READY, ResponseWriter } from './internal/writer.js'
+import { RequestBody, kTouched } from './request-body.js'
+import { READY, ResponseWriter, kCheckBeforeSending, kDiscardHead, kInterimSent, kQueueHead, kReleaseHeld, kReplaceHeld } from './response-writer.js'
 import { RESPONSES, type ResponseTable } from './status.js'
 
 /** `[host, port]` of the client, as CPython's `client_address`. */
@@ -84,7 +85,7 @@ export interface LogStream {
 
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** Parse errors about the request line itself: the method in it is not to be trusted. */
-const REQUEST_LINE_ERRORS: ReadonlySet<string> = new Set([
+const REQUEST_LINE_ERRORS: ReadonlySet<ParseErrorCode> = new Set<ParseErrorCode>([
   'SH_ERR_PARSE_REQUEST_LINE_TOO_LONG',
   'SH_ERR_PARSE_BAD_REQUEST_LINE',
   'SH_ERR_PARSE_INVALID_METHOD',
@@ -221,7 +222,7 @@ export class BaseHTTPRequestHandler {
     const conn = this.#conn
     const body = this.rfile
     // A body the handler reads is its own: a framing error reaches it from `rfile`.
-    if (conn === undefined || body.complete || body.touched || conn.bodyCompleteNow()) return undefined
+    if (conn === undefined || body.complete || body[kTouched] || conn.bodyCompleteNow()) return undefined
     this.#bodyCheck = conn.checkBody(this.bodyCheckLimit).then((result) => {
       this.#answerBodyCheck(result)
     })
@@ -388,10 +389,10 @@ export class BaseHTTPRequestHandler {
         return undefined
       }
       this.wfile.flush()
-      this.wfile.interimSent()
+      this.wfile[kInterimSent]()
     }
     // The fast path: a request without a body arms nothing.
-    if (!body.complete) this.wfile.checkBeforeSending(this.#checkUnreadBody)
+    if (!body.complete) this.wfile[kCheckBeforeSending](this.#checkUnreadBody)
 
     const command = this.command
     if (command !== lastCommand) {
@@ -432,7 +433,7 @@ export class BaseHTTPRequestHandler {
   #afterResponse(conn: Connection, body: RequestBody): Promise<void> | undefined {
     const check = this.#bodyCheck
     if (check !== undefined) return check.then(() => this.#afterResponse(conn, body))
-    if (!body.complete) this.wfile.checkBeforeSending(undefined)
+    if (!body.complete) this.wfile[kCheckBeforeSending](undefined)
     if (this.requestVersion === 'HTTP/0.9') this.closeConnection = true
     if (this.closeConnection || body.complete) return undefined
     return conn.drainBody().then((drained) => {
@@ -448,20 +449,20 @@ export class BaseHTTPRequestHandler {
   #answerBodyCheck(result: BodyCheck): void {
     this.#bodyCheck = undefined
     if (result === 'complete') {
-      this.wfile.releaseHeld(false)
+      this.wfile[kReleaseHeld](false)
       return
     }
     this.closeConnection = true
     if (result === 'too-large' || result === 'timeout') {
-      this.wfile.releaseHeld(true)
+      this.wfile[kReleaseHeld](true)
       return
     }
     if (result === 'closed') {
-      this.wfile.replaceHeld(() => undefined)
+      this.wfile[kReplaceHeld](() => undefined)
       return
     }
     // CPython reads no body, so it has no such error; its 400 page is the answer here.
-    this.wfile.replaceHeld(() => {
+    this.wfile[kReplaceHeld](() => {
       this.#resetResponse()
       this.closeConnection = true
       this.sendError(result.status, result.reason, result.explain)
@@ -519,7 +520,7 @@ export class BaseHTTPRequestHandler {
       this.connection.resetAndDestroy()
       return
     }
-    this.wfile.discardHead()
+    this.wfile[kDiscardHead]()
     // The failed response's Content-Length/Transfer-Encoding must not shape the error page's.
     this.#resetResponse()
     this.closeConnection = true
@@ -649,7 +650,7 @@ export class BaseHTTPRequestHandler {
       this.#headerBlock += 'Connection: close\r\n'
     }
     this.#headerBlock += '\r\n'
-    this.wfile.queueHead(this.#headerBlock)
+    this.wfile[kQueueHead](this.#headerBlock)
     this.#headerBlock = ''
   }
 

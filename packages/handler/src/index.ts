@@ -12,8 +12,8 @@ export { AccessGuard, parseHtpasswd } from './guard.js'
 export type { AccessGuardOptions, Credential, GuardedRequest, Refusal } from './guard.js'
 
 // Request body and response stream
-export { RequestBody } from './internal/body.js'
-export { ResponseWriter } from './internal/writer.js'
+export { RequestBody } from './request-body.js'
+export { ResponseWriter } from './response-writer.js'
 
 // Status table
 export { RESPONSES } from './status.js'
@@ -21,6 +21,7 @@ export type { ResponseTable } from './status.js'
 
 // Errors
 export { HANDLER_ERRORS, HandlerError } from './errors.js'
+export { SimpleHTTPError, isSimpleHTTPError } from '@simplehttp/parser'
 export type { HandlerErrorCode } from './errors.js'
 
 // Helpers for subclasses that write CPython-compatible text

@@ -48,7 +48,26 @@ export type ParseErrorCode = keyof typeof PARSE_ERRORS
 /** The statuses a parse error maps to. */
 export type ParseErrorStatus = (typeof PARSE_ERRORS)[ParseErrorCode]
 
+// The same key in every installed copy of every @simplehttp package: Symbol.for, not Symbol().
 const kSimpleHTTPError: unique symbol = Symbol.for('simplehttp.error') as never
+
+/**
+ * The one shape of every error a `@simplehttp/*` package throws: an `Error` with a stable `code`
+ * from that package's registry (`PARSE_ERRORS`, `SERVER_ERRORS`, ...) and the shared brand that
+ * {@link isSimpleHTTPError} looks for. Each package subclasses it once (`HTTPParseError`,
+ * `ServerError`, ...) and sets `name`; it is defined here, at the bottom of the dependency
+ * graph, and re-exported by every package.
+ */
+export class SimpleHTTPError<Code extends string = string> extends Error {
+  override readonly name: string = 'SimpleHTTPError'
+  readonly code: Code
+  readonly [kSimpleHTTPError] = true
+
+  constructor(code: Code, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
 
 /** Options for {@link HTTPParseError}. */
 export interface HTTPParseErrorOptions extends ErrorOptions {
@@ -65,9 +84,8 @@ export interface HTTPParseErrorOptions extends ErrorOptions {
  * releases. Check `code` (or {@link isSimpleHTTPError}) rather than `instanceof`, which fails
  * when two copies of the package are installed.
  */
-export class HTTPParseError extends Error {
+export class HTTPParseError extends SimpleHTTPError<ParseErrorCode> {
   override readonly name = 'HTTPParseError'
-  readonly code: ParseErrorCode
   readonly status: ParseErrorStatus
   readonly reason: string | undefined
   readonly explain: string | undefined
@@ -77,11 +95,9 @@ export class HTTPParseError extends Error {
    * too long or a stream that failed between requests.
    */
   readonly requestLine: string | undefined
-  readonly [kSimpleHTTPError] = true
 
   constructor(code: ParseErrorCode, message: string, options: HTTPParseErrorOptions = {}) {
-    super(message, options)
-    this.code = code
+    super(code, message, options)
     this.status = PARSE_ERRORS[code]
     this.reason = options.reason
     this.explain = options.explain
@@ -90,7 +106,7 @@ export class HTTPParseError extends Error {
 }
 
 /** True for any error thrown by a `@simplehttp/*` package, whichever copy made it. */
-export function isSimpleHTTPError(value: unknown): value is Error & { code: string } {
+export function isSimpleHTTPError(value: unknown): value is SimpleHTTPError {
   return (
     typeof value === 'object' &&
     value != null &&

@@ -143,6 +143,7 @@ describe('exports', () => {
         'PARSE_ERRORS',
         'RequestParser',
         'ResponseParser',
+        'SimpleHTTPError',
         'isSimpleHTTPError',
         'parseRequests',
         'parseResponses',

@@ -18,5 +18,6 @@ export type { ClientAddress, ConnectionActivity, ConnectionHandler, LogStream } 
 export type { RequestHandlerClass } from './server.js'
 
 // Errors
-export { SERVER_ERRORS, ServerError, isSimpleHTTPError } from './errors.js'
+export { SERVER_ERRORS, ServerError } from './errors.js'
+export { SimpleHTTPError, isSimpleHTTPError } from '@simplehttp/parser'
 export type { ServerErrorCode } from './errors.js'

@@ -231,7 +231,8 @@ export class HTTPServer {
    * Bind and start accepting (CPython's `server_bind` + `server_activate`). With `workers` in the
    * cluster primary, fork the workers and resolve once all of them listen. Idempotent.
    * @throws {ServerError} `SH_ERR_SERVER_ADDRESS_IN_USE`, `SH_ERR_SERVER_PERMISSION_DENIED`,
-   *   `SH_ERR_SERVER_BAD_ADDRESS`, `SH_ERR_SERVER_TLS`, `SH_ERR_SERVER_WORKER_EXITED`, or
+   *   `SH_ERR_SERVER_ADDRESS_NOT_AVAILABLE`, `SH_ERR_SERVER_HOST_NOT_FOUND`, `SH_ERR_SERVER_TLS`,
+   *   `SH_ERR_SERVER_WORKER_EXITED`, or
    *   `SH_ERR_SERVER_CLOSED` after `shutdown()`.
    */
   listen(): Promise<void> {

@@ -3,6 +3,7 @@
  * 412, 416), never thrown; these codes are for misuse and for responses that had to be cut.
  * @module
  */
+import { SimpleHTTPError, isSimpleHTTPError } from '@simplehttp/handler'
 
 /** Every `@simplehttp/static` error code and what it means. */
 export const STATIC_ERRORS = {
@@ -22,24 +23,12 @@ export const STATIC_ERRORS = {
 /** One of the codes in {@link STATIC_ERRORS}. */
 export type StaticErrorCode = keyof typeof STATIC_ERRORS
 
-const kSimpleHTTPError: unique symbol = Symbol.for('simplehttp.error') as never
-
 /** An error from `@simplehttp/static`; check `code` (or `isSimpleHTTPError`), not `instanceof`. */
-export class StaticError extends Error {
+export class StaticError extends SimpleHTTPError<StaticErrorCode> {
   override readonly name = 'StaticError'
-  readonly code: StaticErrorCode
-  readonly [kSimpleHTTPError] = true
-
-  constructor(code: StaticErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.code = code
-  }
 }
 
 /** The `code` of a `@simplehttp/*` error, or `undefined` for anything else. */
 export function simpleHTTPErrorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error == null) return undefined
-  if ((error as Record<symbol, unknown>)[kSimpleHTTPError] !== true) return undefined
-  const code = (error as { code?: unknown }).code
-  return typeof code === 'string' ? code : undefined
+  return isSimpleHTTPError(error) ? error.code : undefined
 }

@@ -6,7 +6,7 @@
 import path from 'node:path'
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, RESPONSES, htmlEscape } from '@simplehttp/handler'
 import { StaticError } from './errors.js'
-import type { BodyWriter, ResponseBody } from './internal/body.js'
+import type { BodyWriter, ResponseBody } from './response-body.js'
 import type { RequestHeaders } from './internal/conditional.js'
 import { StaticCore, type StaticPlan } from './internal/core.js'
 import { resolveOptions, type StaticOptions } from './options.js'

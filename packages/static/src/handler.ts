@@ -4,11 +4,10 @@
  * `wfile` and keeps CPython's methods as the places to override.
  * @module
  */
-import { BaseHTTPRequestHandler, ResponseWriter } from '@simplehttp/handler'
-import { simpleHTTPErrorCode } from './errors.js'
-import { writeReusingChunks, type BodyWriter, type ResponseBody } from './internal/body.js'
+import { BaseHTTPRequestHandler, ResponseWriter, isSimpleHTTPError } from '@simplehttp/handler'
+import { writeReusingChunks, type BodyWriter, type ResponseBody } from './response-body.js'
 import { StaticCore, sharedCore, type StaticHooks, type StaticPlan } from './internal/core.js'
-import { EXTENSIONS_MAP, guessType } from './internal/mime.js'
+import { EXTENSIONS_MAP, guessType } from './mime.js'
 import { translatePath } from './internal/url-path.js'
 import type { LiveReload } from './live-reload.js'
 import { INDEX_PAGES, resolveDirectory, resolveOptions, type ArchiveOptions, type CompressOptions, type HandlerOptions, type HeaderPair, type ListingMode } from './options.js'
@@ -225,7 +224,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     try {
       await this.#copyFile(body)
     } catch (error) {
-      if (simpleHTTPErrorCode(error) !== 'SH_ERR_STATIC_FILE_CHANGED') throw error
+      if (!isSimpleHTTPError(error) || error.code !== 'SH_ERR_STATIC_FILE_CHANGED') throw error
       // The length is promised: the only honest end of a body that cannot be completed is a cut.
       this.logError('%s', (error as Error).message)
       this.closeConnection = true

@@ -54,12 +54,13 @@ export { INDEX_PAGES } from './options.js'
 export type { ArchiveOptions, CompressOptions, HandlerOptions, HeaderPair, StaticOptions } from './options.js'
 
 // Bodies, as returned by sendHead() and listDirectory() and written by copyFile()
-export { ResponseBody } from './internal/body.js'
-export type { BodyWriter } from './internal/body.js'
+export { ResponseBody } from './response-body.js'
+export type { BodyWriter } from './response-body.js'
 
 // MIME types
-export { EXTENSIONS_MAP, guessType } from './internal/mime.js'
+export { EXTENSIONS_MAP, guessType } from './mime.js'
 
 // Errors
 export { STATIC_ERRORS, StaticError } from './errors.js'
+export { SimpleHTTPError, isSimpleHTTPError } from '@simplehttp/handler'
 export type { StaticErrorCode } from './errors.js'

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, RESPONSES, htmlEscape } from '@simplehttp/handler'
 import { StaticError, simpleHTTPErrorCode } from './errors.js'
-import type { BodyWriter } from './internal/body.js'
+import type { BodyWriter } from './response-body.js'
 import type { RequestHeaders } from './internal/conditional.js'
 import { StaticCore, type StaticPlan } from './internal/core.js'
 import { serveLiveReload } from './live-reload.js'

@@ -15,7 +15,7 @@ import { parse } from 'parse5'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SimpleHTTPRequestHandler, serveStatic } from '../src/index.js'
 import { collectMembers, contentDisposition, zipSource } from '../src/internal/archive.js'
-import type { BodyWriter } from '../src/internal/body.js'
+import type { BodyWriter } from '../src/response-body.js'
 import {
   SECRET,
   TRICKY_NAMES,

@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import { RawClient } from '@simplehttp/test-client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ResponseBody, SimpleHTTPRequestHandler, type BodyWriter } from '../src/index.js'
-import { writeReusingChunks } from '../src/internal/body.js'
+import { kFromPieces, writeReusingChunks } from '../src/response-body.js'
 import { FileEntry } from '../src/internal/file-cache.js'
 import { OpenFile, openFiles, openFilesTuning } from '../src/internal/open-files.js'
 import { LogCapture, makeFixture, parseMultipart, parseResponse, pattern, request, startHandler, type Fixture, type RunningServer } from './helpers.js'
@@ -200,7 +200,7 @@ describe('reading on the event loop or in the thread pool', () => {
       // A writer that keeps every chunk (and says so): each must stay intact.
       file.retain()
       const kept: Buffer[] = []
-      await writeReusingChunks(new ResponseBody([{ offset: 0, length: data.length }], file), { write: (c) => void kept.push(c) }, () => false)
+      await writeReusingChunks(ResponseBody[kFromPieces]([{ offset: 0, length: data.length }], file), { write: (c) => void kept.push(c) }, () => false)
       expect(Buffer.concat(kept).equals(data)).toBe(true)
       // A writer that is done with each chunk at once: the same memory comes back.
       file.retain()
@@ -210,7 +210,7 @@ describe('reading on the event loop or in the thread pool', () => {
         copies.push(Buffer.from(c))
         memory.add(c.buffer)
       }
-      await writeReusingChunks(new ResponseBody([{ offset: 0, length: data.length }], file), { write }, () => true)
+      await writeReusingChunks(ResponseBody[kFromPieces]([{ offset: 0, length: data.length }], file), { write }, () => true)
       expect(Buffer.concat(copies).equals(data)).toBe(true)
       expect(memory.size).toBeLessThan(copies.length)
     } finally {

@@ -13,7 +13,7 @@ import {
   type RequestHead,
 } from '@simplehttp/parser'
 import { HandlerError } from '../errors.js'
-import { RequestBody } from './body.js'
+import { RequestBody, kDiscard, kEnd, kPush } from '../request-body.js'
 
 /** Timeouts in milliseconds. */
 export interface ConnectionTimeouts {
@@ -133,12 +133,12 @@ export class Connection implements ParserCallbacks {
   onBody(chunk: Buffer): void {
     const body = this.#body
     if (body === undefined) return
-    body.push(chunk)
+    body[kPush](chunk)
     if (body.buffered >= this.#bodyMark) this.#parser.pause()
   }
 
   onEnd(trailers: HeaderList | undefined): void {
-    this.#body?.end(trailers)
+    this.#body?.[kEnd](trailers)
     // Parse no further: the next request waits until this one has been answered.
     this.#parser.pause()
   }
@@ -305,7 +305,7 @@ export class Connection implements ParserCallbacks {
     const declared = this.#head?.contentLength ?? 0
     // Reading a large declared remainder only to drop it costs more than a new connection.
     if (!body.complete && declared - body.received > DRAIN_LIMIT) return false
-    body.discard()
+    body[kDiscard]()
     try {
       while (!hasMore(body, Infinity)) {
         if (body.discarded > DRAIN_LIMIT) return false

@@ -36,14 +36,14 @@ export function listenError(error: unknown, host: string, port: number): unknown
   }
   if (code === 'EADDRNOTAVAIL') {
     return new ServerError(
-      'SH_ERR_SERVER_BAD_ADDRESS',
+      'SH_ERR_SERVER_ADDRESS_NOT_AVAILABLE',
       `cannot listen on ${where}: expected an address of one of this machine's interfaces, got ${quote(host)} (${code})`,
       options,
     )
   }
   if (code === 'ENOTFOUND' || code.startsWith('EAI_')) {
     return new ServerError(
-      'SH_ERR_SERVER_BAD_ADDRESS',
+      'SH_ERR_SERVER_HOST_NOT_FOUND',
       `cannot resolve the host to listen on: expected an IP address or a host name that resolves, got ${quote(host)} (${code})`,
       options,
     )

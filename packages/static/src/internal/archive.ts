@@ -17,7 +17,7 @@
 import path from 'node:path'
 import { constants as zlibConstants, crc32, createGzip } from 'node:zlib'
 import { StaticError } from '../errors.js'
-import { READ_CHUNK_SIZE, type BodySource, type Flushed } from './body.js'
+import { READ_CHUNK_SIZE, type BodySource, type Flushed } from '../response-body.js'
 import { fileChunks, zlibSource } from './file-stream.js'
 import { readVisibleEntries, type VisibleEntry } from './entries.js'
 import type { ListingPolicy } from './listing.js'

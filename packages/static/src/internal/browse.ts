@@ -18,7 +18,7 @@ import {
   zipSource,
   type ArchiveFormat,
 } from './archive.js'
-import { ResponseBody, type BodySource } from './body.js'
+import { ResponseBody, type BodySource } from '../response-body.js'
 import { matchesETag, type RequestHeaders } from './conditional.js'
 import type { StaticPlan } from './core.js'
 import { readVisibleEntries, type VisibleEntry } from './entries.js'

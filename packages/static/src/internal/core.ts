@@ -10,7 +10,7 @@ import { statSync, type Stats } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import type { HeaderPair, ResolvedOptions } from '../options.js'
-import { ResponseBody } from './body.js'
+import { ResponseBody, kFromPieces } from '../response-body.js'
 import {
   chooseEncoding,
   evaluatePreconditions,
@@ -37,7 +37,7 @@ import { cacheTuning, fileCache, type FileEntry } from './file-cache.js'
 import { listItems, renderListing } from './listing.js'
 import { Browser, listingETag, validatedListing, wantsArchive } from './browse.js'
 import { OpenFile, openFiles } from './open-files.js'
-import { guessType } from './mime.js'
+import { guessType } from '../mime.js'
 import { parseRange, type ByteRange, type RangeDecision } from './range.js'
 import { fsArg, fsEncode, hasLoneSurrogate, isAscii, isInside, realPathSync, resolveUrlPath, Resolver, splitTarget, type ResolveRefusal } from '../resolver.js'
 import { redirectLocation, translatePath, unquote } from './url-path.js'
@@ -906,7 +906,7 @@ function streamPlan(file: OpenFile, plan: BodyPlan, size: number): StaticPlan {
     })
     pieces.push(multipart.tail)
   }
-  return { kind: 'send', status: plan.status, headers: plan.headers, body: new ResponseBody(pieces, file) }
+  return { kind: 'send', status: plan.status, headers: plan.headers, body: ResponseBody[kFromPieces](pieces, file) }
 }
 
 /** Read up to `size` bytes from the start of the file (fewer if it ends sooner). */

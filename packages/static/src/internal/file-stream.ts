@@ -7,7 +7,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises'
 import type { Transform } from 'node:stream'
-import { READ_CHUNK_SIZE, recycleChunk, takeChunk, type BodySource, type Flushed } from './body.js'
+import { READ_CHUNK_SIZE, recycleChunk, takeChunk, type BodySource, type Flushed } from '../response-body.js'
 
 /** What a file was when it was looked up: it must still be that while it is read. */
 export interface FileSnapshot {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Socket } from 'node:net'
-import { HandlerError } from '../errors.js'
+import { HandlerError } from './errors.js'
 
 /** Bodies up to this size are copied behind the head into one buffer; larger ones go by writev. */
 const SMALL_BODY = 16 * 1024
@@ -19,6 +19,21 @@ const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8A
  * The connection loop knows it, and does not spend a microtask awaiting it when a handler
  * returns it.
  */
+// The handler drives the head of a response through these keys. They are not exported from the
+// package, so a user's code writes bodies with write()/flush() and heads with sendResponse().
+/** Queue a finished status line and header block, sent with the next write or flush. */
+export const kQueueHead: unique symbol = Symbol('ResponseWriter.queueHead')
+/** What went out so far was an interim response (`100 Continue`). */
+export const kInterimSent: unique symbol = Symbol('ResponseWriter.interimSent')
+/** Forget a head that was never sent (an error page replaces it). */
+export const kDiscardHead: unique symbol = Symbol('ResponseWriter.discardHead')
+/** Hold the final response until a check (of an unread request body) passes or fails. */
+export const kCheckBeforeSending: unique symbol = Symbol('ResponseWriter.checkBeforeSending')
+/** The check passed: send what was held. */
+export const kReleaseHeld: unique symbol = Symbol('ResponseWriter.releaseHeld')
+/** The check failed: replace what was held. */
+export const kReplaceHeld: unique symbol = Symbol('ResponseWriter.replaceHeld')
+
 export const READY: Promise<void> = Promise.resolve()
 
 /**
@@ -41,7 +56,7 @@ export class ResponseWriter {
   #held: Buffer[] | undefined
   #heldFlush = false
   #heldUntil: Promise<void> | undefined
-  /** The response was replaced (see `replaceHeld`): nothing more of it may go out. */
+  /** The response was replaced (see `kReplaceHeld`): nothing more of it may go out. */
   #refused = false
 
   /**
@@ -123,22 +138,22 @@ export class ResponseWriter {
     socket.write(head, 'latin1')
   }
 
-  /** @internal A finished status line and header block, sent with the next write or flush. */
-  queueHead(head: string): void {
+  /** A finished status line and header block, sent with the next write or flush. */
+  [kQueueHead](head: string): void {
     if (this.#refused) return
     this.#head = this.#head === undefined ? head : this.#head + head
   }
 
   /**
-   * @internal What has gone out so far was an interim response (`100 Continue`): the final
+   * What has gone out so far was an interim response (`100 Continue`): the final
    * response has not started, so a failing handler can still be answered with a 500.
    */
-  interimSent(): void {
+  [kInterimSent](): void {
     if (this.#head === undefined && this.#bytesWritten === 0) this.#started = false
   }
 
-  /** @internal Forget a head that was never sent (an error page replaces it). */
-  discardHead(): void {
+  /** Forget a head that was never sent (an error page replaces it). */
+  [kDiscardHead](): void {
     this.#head = undefined
     if (this.#held !== undefined) {
       this.#held = []
@@ -147,20 +162,20 @@ export class ResponseWriter {
   }
 
   /**
-   * @internal Run `check` before the first bytes of the final response leave (the handler's
+   * Run `check` before the first bytes of the final response leave (the handler's
    * look at an unread request body). If it returns a promise, the head and body writes wait,
-   * copied, until the check calls `releaseHeld` or `replaceHeld`. `undefined` disarms.
+   * copied, until the check calls `kReleaseHeld` or `kReplaceHeld`. `undefined` disarms.
    */
-  checkBeforeSending(check: (() => Promise<void> | undefined) | undefined): void {
+  [kCheckBeforeSending](check: (() => Promise<void> | undefined) | undefined): void {
     this.#check = check
     this.#refused = false
   }
 
   /**
-   * @internal The check passed: send what was held, with `Connection: close` added to the head
+   * The check passed: send what was held, with `Connection: close` added to the head
    * when `closing` (the body was not waited for, so the connection cannot be reused).
    */
-  releaseHeld(closing: boolean): void {
+  [kReleaseHeld](closing: boolean): void {
     const held = this.#held ?? []
     const flush = this.#heldFlush
     this.#endHold()
@@ -176,10 +191,10 @@ export class ResponseWriter {
   }
 
   /**
-   * @internal The check failed: drop what was held; `answer` writes the response that replaces
+   * The check failed: drop what was held; `answer` writes the response that replaces
    * it, and nothing the handler writes afterwards goes out.
    */
-  replaceHeld(answer: () => void): void {
+  [kReplaceHeld](answer: () => void): void {
     this.#endHold()
     this.#head = undefined
     answer()

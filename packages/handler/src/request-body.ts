@@ -4,6 +4,17 @@
  */
 import type { BodyFraming, HeaderList } from '@simplehttp/parser'
 
+// The connection feeds the body through these keys. They are not exported from the package, so
+// a user's handler cannot push bytes into, end or discard a body it is reading.
+/** Add parsed body bytes. */
+export const kPush: unique symbol = Symbol('RequestBody.push')
+/** The body ended (with its trailers, if chunked). */
+export const kEnd: unique symbol = Symbol('RequestBody.end')
+/** Drop what is buffered and everything still to come. */
+export const kDiscard: unique symbol = Symbol('RequestBody.discard')
+/** Whether the handler has asked for body bytes. */
+export const kTouched: unique symbol = Symbol('RequestBody.touched')
+
 /** What the body needs from its connection: more bytes, or an error explaining why not. */
 export interface BodySource {
   fillBody(): Promise<void>
@@ -50,8 +61,8 @@ export class RequestBody implements AsyncIterable<Buffer> {
     return this.#received
   }
 
-  /** @internal Whether the handler has asked for body bytes (read, readline or iteration). */
-  get touched(): boolean {
+  /** Whether the handler has asked for body bytes (read, readline or iteration). */
+  get [kTouched](): boolean {
     return this.#touched
   }
 
@@ -94,8 +105,8 @@ export class RequestBody implements AsyncIterable<Buffer> {
     }
   }
 
-  /** @internal Called by the connection with parsed body bytes. */
-  push(chunk: Buffer): void {
+  /** Called by the connection with parsed body bytes. */
+  [kPush](chunk: Buffer): void {
     this.#received += chunk.length
     if (this.#discarding) {
       this.#discarded += chunk.length
@@ -105,14 +116,14 @@ export class RequestBody implements AsyncIterable<Buffer> {
     this.#buffered += chunk.length
   }
 
-  /** @internal The body ended. */
-  end(trailers: HeaderList | undefined): void {
+  /** The body ended. */
+  [kEnd](trailers: HeaderList | undefined): void {
     this.#complete = true
     this.trailers = trailers
   }
 
-  /** @internal Drop what is buffered and everything still to come. */
-  discard(): void {
+  /** Drop what is buffered and everything still to come. */
+  [kDiscard](): void {
     this.#discarding = true
     this.#discarded += this.#buffered
     this.#chunks = []

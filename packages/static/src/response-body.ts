@@ -3,8 +3,15 @@
  * between them), written with back-pressure and exactly as long as announced.
  * @module
  */
-import { StaticError } from '../errors.js'
-import type { OpenFile } from './open-files.js'
+import { StaticError } from './errors.js'
+import type { OpenFile } from './internal/open-files.js'
+
+/**
+ * The key of the factory the core makes file bodies with. It is not exported from the package,
+ * so users make bodies with {@link ResponseBody.fromBuffer} and {@link ResponseBody.fromSource}
+ * and never hand it a file they do not own.
+ */
+export const kFromPieces: unique symbol = Symbol('ResponseBody.fromPieces')
 
 /** Where a body is written: `wfile` of a handler, or an adapter around a `ServerResponse`. */
 export interface BodyWriter {
@@ -112,15 +119,21 @@ export class ResponseBody {
   #file: OpenFile | undefined
 
   /**
-   * @internal Bodies come from `sendHead()`, `listDirectory()` or {@link ResponseBody.fromBuffer}.
-   * A body with file pieces owns one reference to `file`, released by {@link close}.
+   * Bodies come from `sendHead()`, `listDirectory()`, {@link ResponseBody.fromBuffer} or
+   * {@link ResponseBody.fromSource}. A body with file pieces owns one reference to `file`,
+   * released by {@link close}.
    */
-  constructor(pieces: readonly Piece[], file?: OpenFile) {
+  private constructor(pieces: readonly Piece[], file?: OpenFile) {
     this.#pieces = pieces
     this.#file = file
     let length = 0
     for (const piece of pieces) length += piece.length
     this.length = length
+  }
+
+  /** Spans of an open file (and framing between them); the body takes over one reference to `file`. */
+  static [kFromPieces](pieces: readonly Piece[], file?: OpenFile): ResponseBody {
+    return new ResponseBody(pieces, file)
   }
 
   /** A body of bytes in memory. */
