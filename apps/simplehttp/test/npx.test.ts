@@ -13,8 +13,8 @@ import { APP_DIR, Spawned, cleanup, isListening, mustRun, tempDir } from './help
 afterEach(cleanup)
 
 const REPO = path.resolve(APP_DIR, '..', '..')
-// The app and everything it pulls in from the workspace (cgi → static → handler → parser; cli → server).
-const PACKAGES = ['packages/parser', 'packages/handler', 'packages/server', 'packages/static', 'packages/cgi', 'packages/cli', 'apps/simplehttp']
+// The app and everything it pulls in from the workspace (cgi, dav → static → handler → parser; cli → server → parser).
+const PACKAGES = ['packages/parser', 'packages/handler', 'packages/server', 'packages/static', 'packages/cgi', 'packages/dav', 'packages/cli', 'apps/simplehttp']
 
 const running = new Set<Spawned>()
 afterEach(() => {
