@@ -145,6 +145,25 @@ describe('a browser form', () => {
     expect(await readFile(path.join(root, 'inbox', 'photo.txt'), 'utf8')).toBe('pretend photo\n')
   })
 
+  it('the rich listing offers an upload form with --upload; Chromium uploads two files through it', async () => {
+    const root = await makeTree({ 'inbox/.keep-dir': '', 'one.txt': 'one\n', 'two.txt': 'two\n' })
+    const readOnly = await startApp(root, '--listing', 'rich')
+    expect((await mustRun('curl', ['-s', `${readOnly.origin}/inbox/`])).toString()).not.toContain('enctype="multipart/form-data"')
+    const app = await startApp(root, '--upload', '--listing', 'rich')
+    const browser = await chromium.launch(CHROMIUM)
+    try {
+      const page = await browser.newPage()
+      await page.goto(`${app.origin}/inbox/`)
+      await page.setInputFiles('form.upload input[type=file]', [path.join(root, 'one.txt'), path.join(root, 'two.txt')])
+      await Promise.all([page.waitForURL(`${app.origin}/inbox/`), page.click('form.upload button')])
+      expect(await page.locator('td.name a').allTextContents()).toEqual(expect.arrayContaining(['one.txt', 'two.txt']))
+    } finally {
+      await browser.close()
+    }
+    expect(await readFile(path.join(root, 'inbox', 'one.txt'), 'utf8')).toBe('one\n')
+    expect(await readFile(path.join(root, 'inbox', 'two.txt'), 'utf8')).toBe('two\n')
+  })
+
   it('a form on another site that posts to the share is refused (403) and writes nothing', async () => {
     const root = await makeTree({ 'inbox/.keep-dir': '', 'hello.txt': 'hello\n' })
     const app = await startApp(root, '--upload')

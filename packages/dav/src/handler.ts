@@ -54,7 +54,8 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
   static override withOptions<T extends typeof SimpleHTTPRequestHandler>(this: T, options: DAVHandlerOptions): T {
     checkDAVOptions(options)
     const { upload, delete: allowDelete, webdav, maxUpload, onDuplicate, ...staticOptions } = options
-    const Base = SimpleHTTPRequestHandler.withOptions.call(this, staticOptions) as unknown as typeof DAVRequestHandler
+    // With uploads on, the rich listing offers a form that posts to the folder.
+    const Base = SimpleHTTPRequestHandler.withOptions.call(this, { uploadForm: upload === true, ...staticOptions }) as unknown as typeof DAVRequestHandler
     class Configured extends Base {
       constructor(...args: ConstructorParameters<typeof SimpleHTTPRequestHandler>) {
         super(...args)

@@ -55,6 +55,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   listing: ListingMode = 'python'
   /** Folder downloads (`?download=zip|tar.gz`). Default `false` (see `StaticOptions.archive`). */
   archive: boolean | ArchiveOptions = false
+  /** The rich listing shows an upload form. Default `false` (see `StaticOptions.uploadForm`). */
+  uploadForm = false
 
   #core: StaticCore | undefined
   #hooks: StaticHooks | undefined
@@ -91,6 +93,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (options.indexPages !== undefined) this.indexPages = resolved.indexPages
         if (options.listing !== undefined) this.listing = resolved.listing
         if (options.archive !== undefined) this.archive = options.archive
+        if (options.uploadForm !== undefined) this.uploadForm = resolved.uploadForm
       }
     }
     Object.defineProperty(Configured, 'name', { value: Base.name })
@@ -298,6 +301,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       indexPages: this.indexPages,
       listing: this.listing,
       archive: this.archive,
+      uploadForm: this.uploadForm,
     }
     const key = JSON.stringify([directory, { ...settings, liveReload: instanceId(this.liveReload) }])
     this.#core = sharedCore(key, () => new StaticCore(directory, resolveOptions(settings)))

@@ -82,6 +82,12 @@ export interface StaticOptions {
    * An object turns them on with other bounds than the defaults (see {@link ArchiveOptions}).
    */
   readonly archive?: boolean | ArchiveOptions
+  /**
+   * The rich listing shows a form that uploads files into the folder (a multipart `POST` to the
+   * folder's URL). Only a handler that accepts such a `POST` sets it (`@simplehttp/dav` with
+   * `upload`). Default `false`.
+   */
+  readonly uploadForm?: boolean
 }
 
 /** Bounds of folder downloads, for {@link StaticOptions.archive}. */
@@ -126,6 +132,8 @@ export interface ResolvedOptions {
   readonly listing: ListingMode
   /** Folder downloads with their bounds (defaults filled in), or `false`. */
   readonly archive: Required<ArchiveOptions> | false
+  /** The rich listing shows an upload form. */
+  readonly uploadForm: boolean
   /** Extensions tried, in order, for a missing name without one (serve-static's `extensions`). */
   readonly extensions: readonly string[]
   /** A 304 also carries `Last-Modified` and `Accept-Ranges`, as serve-static's does (CPython's carries neither). */
@@ -193,6 +201,7 @@ export function resolveOptions(options: StaticOptions | undefined): ResolvedOpti
   return {
     listing: listing as ListingMode,
     archive: archiveOption(raw.archive),
+    uploadForm: flag(raw, 'uploadForm'),
     followSymlinks: flag(raw, 'followSymlinks'),
     dotfiles: flag(raw, 'dotfiles'),
     precompressed: flag(raw, 'precompressed'),

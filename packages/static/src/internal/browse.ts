@@ -231,6 +231,7 @@ export function renderRich(
   rawQ: string,
   archives: boolean,
   total: number,
+  uploadForm = false,
 ): Buffer {
   const segments = title.split('/').filter((s) => s !== '')
   let crumbs = '<a href="/">/</a>'
@@ -273,6 +274,10 @@ export function renderRich(
   const downloads = archives
     ? '<span>Download: <a href="?download=zip" download>ZIP</a> · <a href="?download=tar.gz" download>tar.gz</a></span>'
     : ''
+  // A same-origin form (the access guard refuses cross-site posts); the answer is a 303 back here.
+  const upload = uploadForm
+    ? '<form method="post" enctype="multipart/form-data" action="./" class="upload"><input type="file" name="file" multiple aria-label="Files to upload"><button type="submit">Upload</button></form>\n'
+    : ''
   const count = request.q === '' ? `${total} ${total === 1 ? 'entry' : 'entries'}` : `${entries.length} of ${total} entries`
   const heading = `Index of ${htmlEscape(title, false)}`
   return Buffer.from(
@@ -287,6 +292,7 @@ export function renderRich(
       (request.order === 'asc' ? '' : hidden('order', request.order)) +
       '<button type="submit">Filter</button></form>\n' +
       `${downloads}<span class="count">${count}</span>\n</div>\n` +
+      upload +
       '<table>\n<thead><tr>' +
       header('name', 'Name', 'name') +
       header('size', 'Size', 'size') +
@@ -414,7 +420,7 @@ export class Browser {
       const body =
         request.format === 'json'
           ? renderJSON(title, shown)
-          : renderRich(title, shown, request, rawQ, options.archive !== false, state.entries.length)
+          : renderRich(title, shown, request, rawQ, options.archive !== false, state.entries.length, options.uploadForm)
       variant = { body, etag: listingETag(body) }
       if (state.variants.size >= VARIANT_LIMIT) state.variants.clear()
       state.variants.set(key, variant)
