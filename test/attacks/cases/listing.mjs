@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import { clearTimeout, setTimeout } from 'node:timers'
 import process from 'node:process'
+import { readResponses } from '@simplehttp/test-client'
 import { exchange, finals, openMany } from '../lib/http.mjs'
 import { check } from '../lib/suite.mjs'
 import { APP } from '../lib/target.mjs'
@@ -23,22 +24,23 @@ const HIDDEN = ['secret', 'sibling', 'outdir', 'outName', 'dotenv', 'gitcfg', 'p
 let rich
 const run = promisify(execFile)
 
-/** The status code of the first response line a socket receives (0 if it closes first). */
-function firstStatus(socket) {
-  return new Promise((resolve) => {
-    let head = ''
-    const onData = (chunk) => {
-      head += chunk.toString('latin1')
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head)
-      if (m || head.length > 64) {
-        socket.off('data', onData)
-        socket.pause()
-        resolve(m ? Number(m[1]) : 0)
-      }
-    }
-    socket.on('data', onData)
-    socket.once('close', () => resolve(0))
-  })
+/**
+ * The status of the first response a held (paused) client receives, read by the shared client's
+ * parser; it stops reading again once the head is in. 0 if the connection closes first.
+ */
+async function firstStatus(client) {
+  const head = () => {
+    const { partial, responses } = readResponses(client.data)
+    return partial ?? responses[0]
+  }
+  client.socket.resume()
+  try {
+    await client.waitFor(() => head() !== undefined, 'a response head')
+  } catch {
+    return 0
+  }
+  client.socket.pause()
+  return head()?.status ?? 0
 }
 
 /** The second app (`--listing rich --archive`), started once and stopped by the last case. */
@@ -247,23 +249,18 @@ export const listing = [
       // Twelve connections ask for the whole root as a ZIP and read nothing: at most four
       // downloads run at once (each holds its member list); the rest are turned away with 503.
       const many = await openMany(port, 12, { initial: 'GET /?download=zip HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' })
-      const sockets = many.sockets
       try {
-        const statuses = await Promise.all(sockets.map((socket) => firstStatus(socket)))
+        const statuses = await Promise.all(many.clients.map((client) => firstStatus(client)))
         check(statuses.every((s) => s === 200 || s === 503), `statuses ${statuses.join(',')}`)
         check(statuses.filter((s) => s === 200).length >= 1, `no download ran: ${statuses.join(',')}`)
         const page = await get(ctx, '/hello.txt')
         check(page.status === 200 && page.body.toString().includes(ctx.m.hello), `a file while the downloads wait: ${page.statusLine}`)
         // Then read them to the end: every one completes or was refused whole.
         await Promise.all(
-          sockets.map(
-            (socket) =>
-              new Promise((resolve) => {
-                if (socket.destroyed) resolve()
-                socket.once('close', resolve)
-                socket.resume()
-              }),
-          ),
+          many.clients.map((client) => {
+            client.socket.resume()
+            return client.whenClosed
+          }),
         )
         return `statuses ${statuses.join(',')}`
       } finally {

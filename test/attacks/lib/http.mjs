@@ -193,7 +193,11 @@ export function exchange(port, parts, options = {}) {
   })
 }
 
-/** Hold `n` connections open (optionally sending `initial` on each); `closeAll()` releases them. */
+/**
+ * Hold `n` connections open (optionally sending `initial` on each); `closeAll()` releases them.
+ * They read nothing (paused, so the kernel's buffers fill and the server feels it) until a case
+ * resumes one: `clients[i].socket.resume()`.
+ */
 export async function openMany(port, n, { initial, host = '127.0.0.1', timeout = 5000 } = {}) {
   const clients = await Promise.all(
     Array.from({ length: n }, async () => {
@@ -201,7 +205,13 @@ export async function openMany(port, n, { initial, host = '127.0.0.1', timeout =
       const gaveUp = new Promise((resolve) => {
         timer = setTimeout(() => resolve(undefined), timeout)
       })
-      const connecting = RawClient.connect(port, host).catch(() => undefined)
+      const connecting = RawClient.connect(port, host).then(
+        (client) => {
+          client.socket.pause()
+          return client
+        },
+        () => undefined,
+      )
       const client = await Promise.race([connecting, gaveUp])
       clearTimeout(timer)
       // A connection that arrives after we gave up is closed, not leaked.
@@ -210,10 +220,12 @@ export async function openMany(port, n, { initial, host = '127.0.0.1', timeout =
       return client
     }),
   )
-  const sockets = clients.filter((client) => client !== undefined).map((client) => client.socket)
+  const connected = clients.filter((client) => client !== undefined)
+  const sockets = connected.map((client) => client.socket)
   return {
+    clients: connected,
     sockets,
-    connected: sockets.length,
+    connected: connected.length,
     alive: () => sockets.filter((s) => !s.destroyed && s.readyState === 'open').length,
     closeAll: () => {
       for (const s of sockets) s.destroy()
