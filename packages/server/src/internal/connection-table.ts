@@ -157,7 +157,10 @@ function rank(entries: Iterable<TableEntry>, now: number): TableEntry[] {
 function describe(entry: TableEntry, rankNow: number, since: number, now: number): string {
   const seconds = ((now - since) / 1000).toFixed(1)
   if (rankNow === IDLE) return `idle keep-alive for ${seconds} s`
-  if (rankNow === SILENT) return entry.secured ? `nothing received in ${seconds} s` : `TLS handshake unfinished after ${seconds} s`
+  // A young silent connection ranks with slow heads, but is still described as what it is.
+  if (rankNow === SILENT || isSilent(entry)) {
+    return entry.secured ? `nothing received in ${seconds} s` : `TLS handshake unfinished after ${seconds} s`
+  }
   return `request head unfinished after ${seconds} s`
 }
 
@@ -186,12 +189,16 @@ function pickVictim(entries: Iterable<TableEntry>, now: number): Victim | undefi
 
 /** `[rank, since]` of one connection (rank Infinity: busy, never evicted). */
 function standing(entry: TableEntry, now: number): [number, number] {
-  const { socket, acceptedAt } = entry
-  const silent = !entry.secured || (entry.plain && socket.bytesRead === 0)
-  if (silent) return now - acceptedAt >= SILENT_AFTER_MS ? [SILENT, acceptedAt] : [SLOW_HEAD, acceptedAt]
+  const { acceptedAt } = entry
+  if (isSilent(entry)) return now - acceptedAt >= SILENT_AFTER_MS ? [SILENT, acceptedAt] : [SLOW_HEAD, acceptedAt]
   const activity: ConnectionActivity | undefined = entry.handler?.activity?.()
   if (activity == null) return [Infinity, Infinity]
   if (activity.state === 'idle') return [IDLE, activity.since]
   if (activity.state === 'head') return [SLOW_HEAD, activity.since]
   return [Infinity, Infinity]
+}
+
+/** Nothing received yet on a plain socket, or a TLS handshake not finished. */
+function isSilent(entry: TableEntry): boolean {
+  return !entry.secured || (entry.plain && entry.socket.bytesRead === 0)
 }
