@@ -6,9 +6,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, RESPONSES, htmlEscape } from '@simplehttp/handler'
-import { StaticError, simpleHTTPErrorCode } from './errors.js'
-import type { BodyWriter } from './response-body.js'
+import { StaticError } from './errors.js'
 import type { RequestHeaders } from './internal/conditional.js'
+import { sendBody } from './internal/node-response.js'
 import { StaticCore, type StaticPlan } from './internal/core.js'
 import { serveLiveReload } from './live-reload.js'
 import { resolveDirectory, resolveOptions, type StaticOptions } from './options.js'
@@ -114,44 +114,10 @@ async function send(plan: StaticPlan, res: ServerResponse, method: string, next:
       res.end(whole)
       return
     }
-    try {
-      await body.writeTo(responseWriter(res))
-    } catch (error) {
-      // File shrank (length promised) or client gone: either way the response cannot complete.
-      res.destroy()
-      if (simpleHTTPErrorCode(error) === 'SH_ERR_STATIC_FILE_CHANGED' || simpleHTTPErrorCode(error) === 'SH_ERR_STATIC_RESPONSE_CLOSED') return
-      throw error
-    }
-    res.end()
+    await sendBody(res, body)
   } finally {
     await body?.close()
   }
-}
-
-/** Write to a `ServerResponse`, waiting for `drain` when it asks to; rejects if it closes first. */
-function responseWriter(res: ServerResponse): BodyWriter {
-  return {
-    write(chunk) {
-      if (res.destroyed) return Promise.reject(closed())
-      if (res.write(chunk)) return undefined
-      return new Promise<void>((resolve, reject) => {
-        const onDrain = (): void => {
-          res.off('close', onClose)
-          resolve()
-        }
-        const onClose = (): void => {
-          res.off('drain', onDrain)
-          reject(closed())
-        }
-        res.once('drain', onDrain)
-        res.once('close', onClose)
-      })
-    },
-  }
-}
-
-function closed(): StaticError {
-  return new StaticError('SH_ERR_STATIC_RESPONSE_CLOSED', 'the client closed the connection before the body was sent')
 }
 
 /** CPython's error page (`send_error`), on a `ServerResponse`: the message is the reason phrase. */

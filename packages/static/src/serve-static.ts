@@ -7,9 +7,9 @@ import { statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import path from 'node:path'
-import { StaticError, simpleHTTPErrorCode } from './errors.js'
-import type { BodyWriter } from './response-body.js'
+import { StaticError } from './errors.js'
 import type { RequestHeaders } from './internal/conditional.js'
+import { sendBody } from './internal/node-response.js'
 import { StaticCore, type StaticHooks, type StaticPlan } from './internal/core.js'
 import { serveLiveReload } from './live-reload.js'
 import type { HeaderPair } from './options.js'
@@ -377,45 +377,10 @@ async function sendFile(reply: Reply, plan: Extract<StaticPlan, { kind: 'send' }
       res.end(whole)
       return
     }
-    try {
-      await body.writeTo(responseWriter(res))
-    } catch (error) {
-      // File shrank (length promised) or client gone: either way the response cannot complete.
-      res.destroy()
-      const code = simpleHTTPErrorCode(error)
-      if (code === 'SH_ERR_STATIC_FILE_CHANGED' || code === 'SH_ERR_STATIC_RESPONSE_CLOSED') return
-      throw error
-    }
-    res.end()
+    await sendBody(res, body)
   } finally {
     await body?.close()
   }
-}
-
-/** Write to a `ServerResponse`, waiting for `drain` when it asks to; rejects if it closes first. */
-function responseWriter(res: ServerResponse): BodyWriter {
-  return {
-    write(chunk) {
-      if (res.destroyed) return Promise.reject(closed())
-      if (res.write(chunk)) return undefined
-      return new Promise<void>((resolve, reject) => {
-        const onDrain = (): void => {
-          res.off('close', onClose)
-          resolve()
-        }
-        const onClose = (): void => {
-          res.off('drain', onDrain)
-          reject(closed())
-        }
-        res.once('drain', onDrain)
-        res.once('close', onClose)
-      })
-    },
-  }
-}
-
-function closed(): StaticError {
-  return new StaticError('SH_ERR_STATIC_RESPONSE_CLOSED', 'the client closed the connection before the body was sent')
 }
 
 /** Unexpected errors: `next(error)` as Express expects, else a 500 (or a cut connection mid-body). */
