@@ -248,6 +248,8 @@ export class StaticCore {
 
   /** `Cache-Control` for files, from `cacheSeconds`. */
   readonly #cacheControl: string | undefined
+  /** The live-reload derivation, made once: its tag and script never change for this core. */
+  #liveInjection: Derivation | undefined
 
   constructor(root: string, options: ResolvedOptions) {
     const seconds = options.cacheSeconds
@@ -398,7 +400,7 @@ export class StaticCore {
       request.headers.get('range') === undefined &&
       type.startsWith('text/html')
     ) {
-      derivation = liveReloadInjection(live.scriptTag)
+      derivation = this.#liveInjection ??= liveReloadInjection(live.scriptTag)
     }
     const compress = this.options.compress
     if (compress !== undefined && entry.size >= compress.minSize && isCompressible(type)) {
@@ -430,9 +432,9 @@ export class StaticCore {
     last: boolean,
   ): StaticPlan | Promise<StaticPlan | typeof RETRY> {
     const { entry, fsPath } = variant
-    const etag = derivedETag(entry.etag, derivation.tag)
     const kept = derivedCache.get(fsPath, entry, derivation.tag)
-    if (kept !== undefined) return this.#sendDerived(request, entry, type, derivation, etag, kept, vary)
+    if (kept !== undefined) return this.#sendDerived(request, entry, type, derivation, kept.derivedETag, kept.bytes, vary)
+    const etag = derivedETag(entry.etag, derivation.tag)
     const outcome = evaluatePreconditions(request.headers, { etag, mtimeMs: entry.mtimeMs })
     if (outcome !== 'proceed') {
       // Nothing to make for a 304 or 412: the size is never read on those paths.

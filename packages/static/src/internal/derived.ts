@@ -108,11 +108,23 @@ interface Kept {
   readonly ino: number
   readonly etag: string
   readonly bytes: Buffer
+  /** The derived representation's own ETag, made once. */
+  readonly derivedETag: string
+  /** Hits since it last moved to the back of the eviction order. */
+  hits: number
 }
 
-/** Derived bytes by file path and tag, least recently used first out, bounded in total bytes. */
+/**
+ * Hits between two moves of an entry to the back of the eviction order: a move (delete and
+ * re-insert) on every hit cost a few percent of a cached small page's requests per second, and
+ * an order this close to LRU evicts the same entries in practice.
+ */
+const TOUCH_EVERY = 32
+
+/** Derived bytes by tag and file path, least recently used first out, bounded in total bytes. */
 export class DerivedCache {
-  readonly #kept = new Map<string, Kept>()
+  /** By tag, then path: no key string to build per request. Each inner Map's order is its eviction order. */
+  readonly #byTag = new Map<string, Map<string, Kept>>()
   #bytes = 0
   maxBytes: number
 
@@ -120,31 +132,46 @@ export class DerivedCache {
     this.maxBytes = maxBytes
   }
 
-  /** The bytes made from this very version of the file, if kept. */
-  get(fsPath: string, entry: FileEntry, tag: string): Buffer | undefined {
-    const key = `${tag}\0${fsPath}`
-    const kept = this.#kept.get(key)
+  /** The bytes made from this very version of the file (and their ETag), if kept. */
+  get(fsPath: string, entry: FileEntry, tag: string): { readonly bytes: Buffer; readonly derivedETag: string } | undefined {
+    const kept = this.#byTag.get(tag)?.get(fsPath)
     if (kept === undefined) return undefined
     if (kept.etag !== entry.etag || kept.ino !== entry.ino || kept.dev !== entry.dev) {
-      this.#drop(key, kept)
+      this.#drop(tag, fsPath, kept)
       return undefined
     }
-    // Touch: Map order is the eviction order.
-    this.#kept.delete(key)
-    this.#kept.set(key, kept)
-    return kept.bytes
+    if (++kept.hits >= TOUCH_EVERY) {
+      kept.hits = 0
+      const inner = this.#byTag.get(tag) as Map<string, Kept>
+      inner.delete(fsPath)
+      inner.set(fsPath, kept)
+    }
+    return kept
   }
 
   set(fsPath: string, entry: FileEntry, tag: string, bytes: Buffer): void {
     if (bytes.length > this.maxBytes / 4) return // one file must not flush everything else
-    const key = `${tag}\0${fsPath}`
-    const old = this.#kept.get(key)
-    if (old !== undefined) this.#drop(key, old)
-    this.#kept.set(key, { dev: entry.dev, ino: entry.ino, etag: entry.etag, bytes })
+    let inner = this.#byTag.get(tag)
+    if (inner === undefined) {
+      inner = new Map()
+      this.#byTag.set(tag, inner)
+    }
+    const old = inner.get(fsPath)
+    if (old !== undefined) this.#drop(tag, fsPath, old)
+    inner.set(fsPath, { dev: entry.dev, ino: entry.ino, etag: entry.etag, bytes, derivedETag: derivedETag(entry.etag, tag), hits: 0 })
     this.#bytes += bytes.length
-    for (const [oldest, value] of this.#kept) {
-      if (this.#bytes <= this.maxBytes) break
-      this.#drop(oldest, value)
+    // Evict the oldest of each tag in turn until under the bound.
+    while (this.#bytes > this.maxBytes) {
+      let evicted = false
+      for (const [oldTag, entries] of this.#byTag) {
+        const first = entries.entries().next()
+        if (first.done === true) continue
+        const [oldPath, value] = first.value
+        this.#drop(oldTag, oldPath, value)
+        evicted = true
+        if (this.#bytes <= this.maxBytes) break
+      }
+      if (!evicted) break
     }
   }
 
@@ -153,8 +180,8 @@ export class DerivedCache {
     return this.#bytes
   }
 
-  #drop(key: string, kept: Kept): void {
-    this.#kept.delete(key)
+  #drop(tag: string, fsPath: string, kept: Kept): void {
+    this.#byTag.get(tag)?.delete(fsPath)
     this.#bytes -= kept.bytes.length
   }
 }
