@@ -48,9 +48,9 @@ const FIRST_CHUNK_SIZE = 64 * 1024
  */
 const SLOW_CHUNK_SIZE = 16 * 1024
 /**
- * Chunks grow past FIRST_CHUNK_SIZE only for a client seen reading: a write the kernel could
- * not take whole drained within FAST_DRAIN_MS, or more than KERNEL_TAKES_BYTES were taken whole
- * in a row. The kernel takes about a megabyte at once on loopback (up to tcp_wmem's 4 MiB
+ * Chunks grow past FIRST_CHUNK_SIZE only for a client seen reading: past the first
+ * KERNEL_TAKES_BYTES of the body, a write the kernel could not take whole drained within
+ * FAST_DRAIN_MS; or more than KERNEL_TAKES_BYTES were taken whole in a row. The kernel takes about a megabyte at once on loopback (up to tcp_wmem's 4 MiB
  * elsewhere) even from a client that reads nothing, so "taken at once" alone would grow a slow
  * reader's chunk to 256 KiB just before the one write it then holds for minutes.
  */
@@ -235,7 +235,11 @@ export class ResponseBody {
           await wait
           // A write the kernel took whole also waits (for 'drain' on the next tick): only one
           // it had to queue tells how fast the client reads.
-          if (!tookAll && performance.now() - waited < FAST_DRAIN_MS) largest = CHUNK_SIZE
+          // Only past what the kernel absorbs from a client that reads nothing: while its
+          // buffers are still growing, a queued write drains fast without the client reading.
+          if (!tookAll && performance.now() - waited < FAST_DRAIN_MS && position - span.offset > KERNEL_TAKES_BYTES) {
+            largest = CHUNK_SIZE
+          }
         }
         if (reuse && chunk.buffer.byteLength === CHUNK_SIZE && spare.length < SPARE_LIMIT && flushed()) {
           spare.push(chunk.buffer as ArrayBuffer)
