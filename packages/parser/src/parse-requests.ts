@@ -6,6 +6,7 @@ import type { HTTPParseError } from './errors.js'
 import type { HeaderList } from './headers.js'
 import { RequestParser } from './parser.js'
 import type { ParserOptions, RequestHead } from './types.js'
+import { MessageCollector } from './internal/collect.js'
 
 /** A whole request: its head, its decoded body and its trailers. */
 export interface ParsedRequest extends RequestHead {
@@ -34,26 +35,8 @@ export interface ParseResult {
  * requests[0].method // 'GET'
  */
 export function parseRequests(input: Uint8Array, options?: ParserOptions): ParseResult {
-  const requests: ParsedRequest[] = []
-  let head: RequestHead | undefined
-  let body: Buffer[] = []
-  const parser = new RequestParser(
-    {
-      onHead(h) {
-        head = h
-        body = []
-      },
-      onBody(chunk) {
-        body.push(chunk)
-      },
-      onEnd(trailers) {
-        if (head === undefined) return
-        requests.push({ ...head, body: Buffer.concat(body), trailers })
-        head = undefined
-      },
-    },
-    options,
-  )
+  const collected = new MessageCollector<RequestHead>()
+  const parser = new RequestParser(collected.callbacks, options)
   parser.execute(input)
-  return { requests, error: parser.error, incomplete: parser.error === undefined && !parser.idle && !parser.finished }
+  return { requests: collected.messages, error: parser.error, incomplete: parser.error === undefined && !parser.idle && !parser.finished }
 }

@@ -6,6 +6,7 @@ import type { HTTPParseError } from './errors.js'
 import type { HeaderList } from './headers.js'
 import { ResponseParser } from './response-parser.js'
 import type { ResponseHead, ResponseParserOptions } from './types.js'
+import { MessageCollector } from './internal/collect.js'
 
 /** A whole response: its head, its decoded body and its trailers. */
 export interface ParsedResponse extends ResponseHead {
@@ -46,30 +47,13 @@ export interface ParseResponsesResult {
  * responses[1].body.toString()
  */
 export function parseResponses(input: Uint8Array, options: ParseResponsesOptions = {}): ParseResponsesResult {
-  const responses: ParsedResponse[] = []
-  let head: ResponseHead | undefined
-  let body: Buffer[] = []
-  const parser = new ResponseParser(
-    {
-      onHead(h) {
-        head = h
-        body = []
-      },
-      onBody(chunk) {
-        body.push(chunk)
-      },
-      onEnd(trailers) {
-        if (head === undefined) return
-        responses.push({ ...head, body: Buffer.concat(body), trailers })
-        head = undefined
-      },
-    },
-    options,
-  )
+  const collected = new MessageCollector<ResponseHead>()
+  const responses = collected.messages
+  const parser = new ResponseParser(collected.callbacks, options)
   for (const method of options.methods ?? []) parser.expect({ method })
   const consumed = parser.execute(input)
   // The caller's buffer ended: that ends a body delimited by the close.
-  if (parser.error === undefined && head?.framing === 'close') parser.finish()
+  if (parser.error === undefined && collected.pending?.framing === 'close') parser.finish()
   const upgraded = parser.error === undefined && responses.at(-1)?.upgrade === true
   const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
   return {
