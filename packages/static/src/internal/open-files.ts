@@ -144,6 +144,7 @@ class OpenFiles {
   readonly #files = new Map<string, OpenFile>()
   readonly #opening = new Map<string, Promise<OpenFile | 'missing'>>()
   #sweeper: ReturnType<typeof setInterval> | undefined
+  #sweepEvery = 0
 
   /**
    * The open file for `fsPath`, with a reference the caller must {@link OpenFile.release}, if
@@ -225,7 +226,10 @@ class OpenFiles {
         oldest.release()
       }
     }
-    if (this.#sweeper === undefined) {
+    // A changed idleMs takes effect at the next open, not after the old interval runs out.
+    if (this.#sweeper === undefined || this.#sweepEvery !== openFilesTuning.idleMs) {
+      clearInterval(this.#sweeper)
+      this.#sweepEvery = openFilesTuning.idleMs
       this.#sweeper = setInterval(() => {
         this.#sweep()
       }, openFilesTuning.idleMs)
