@@ -220,8 +220,11 @@ export class LiveReload {
     }
   }
 
-  /** Watch `dir` and its subdirectories, never through a symlink, skipping hidden names. */
-  #watchTree(dir: string): void {
+  /**
+   * Watch `dir` and its subdirectories, never through a symlink, skipping hidden names; add what
+   * they hold to `found` when given.
+   */
+  #watchTree(dir: string, found?: string[]): void {
     const queue = [dir]
     while (queue.length > 0 && this.#watchers.size < this.#maxDirectories) {
       const current = queue.shift() as string
@@ -248,6 +251,7 @@ export class LiveReload {
       for (const name of names) {
         if (this.#hidden(name)) continue
         const child = path.join(current, name)
+        found?.push(child)
         if (isRealDirectory(child)) queue.push(child)
       }
     }
@@ -262,8 +266,11 @@ export class LiveReload {
     if (text.split(path.sep).some((part) => this.#hidden(part))) return
     const file = path.join(dir, text)
     // A new directory is watched from now on (lstat: a symlink to a directory is not followed).
-    if (isRealDirectory(file)) this.#watchTree(file)
-    this.notify([file])
+    // What was written into it before its watch began (`mkdir -p a/b && cp x a/b/`, as build
+    // tools do) is reported too, or that change would be lost.
+    const found = [file]
+    if (isRealDirectory(file)) this.#watchTree(file, found)
+    this.notify(found)
   }
 
   #hidden(name: string): boolean {

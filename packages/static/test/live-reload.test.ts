@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -115,16 +116,18 @@ describe('live reload in the handler', () => {
     const stream = await openEvents(server.port, live.eventsPath)
     try {
       expect(await stream.next()).toBe('retry: 1000')
-      for (let i = 0; i < 5; i++) await writeFile(path.join(root, 'app.js'), `console.log(${String(i)})`)
+      // Written synchronously, so the whole burst is queued before the watcher reads any of it,
+      // however slow the machine: it must come out as one event.
+      for (let i = 0; i < 5; i++) writeFileSync(path.join(root, 'app.js'), `console.log(${String(i)})`)
       expect(await stream.next()).toBe('event: reload\ndata: ["/app.js"]')
       await writeFile(path.join(root, 'style.css'), 'h1 { color: blue }')
       expect(await stream.next()).toBe('event: css\ndata: ["/style.css"]')
       // A new subdirectory is watched too; a hidden one never reports.
       await writeFile(path.join(root, '.hidden', 'secret.txt'), 'x')
-      await mkdir(path.join(root, 'sub', 'deeper'))
-      await new Promise((resolve) => setTimeout(resolve, 150))
-      await writeFile(path.join(root, 'sub', 'deeper', 'page.html'), 'new')
-      // The new directory itself is one change; the file in it the next.
+      // Written straight after the mkdir, before the new directory's watch can exist: the file
+      // is still reported, found when that watch starts.
+      mkdirSync(path.join(root, 'sub', 'deeper'))
+      writeFileSync(path.join(root, 'sub', 'deeper', 'page.html'), 'new')
       const seen: string[] = []
       while (!seen.some((event) => event.includes('/sub/deeper/page.html'))) seen.push(await stream.next())
       expect(seen.every((event) => event.startsWith('event: reload'))).toBe(true)
