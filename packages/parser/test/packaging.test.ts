@@ -36,7 +36,7 @@ beforeAll(async () => {
   await exec('mkdir', ['-p', project])
   await exec(npm, ['init', '-y'], { cwd: project, env: quiet })
   await exec(npm, ['install', tarball, '--offline', '--no-audit', '--no-fund'], { cwd: project, env: quiet })
-}, 60_000)
+}, 180_000) // npm pack and install: seconds alone, a minute or more beside other test runs
 
 afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true })

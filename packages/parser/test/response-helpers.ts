@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest'
 import { ResponseParser, type HeaderList, type ResponseHead, type ResponseParserOptions } from '../src/index.js'
-import { cut, type Split } from './helpers.js'
+import { checkConsumed, cut, type Split } from './helpers.js'
 import type { ExpectedResponse, ResponseCase } from './response-cases/types.js'
 
 export interface SeenResponse {
@@ -73,8 +73,9 @@ export function runResponses(
         body = []
       },
       onBody(chunk) {
-        expect(current).toBeDefined()
-        expect(chunk.length).toBeGreaterThan(0)
+        // Plain checks: on a body fed a byte at a time, expect() would cost seconds.
+        if (current === undefined) throw new Error('onBody without onHead')
+        if (chunk.length === 0) throw new Error('onBody with an empty chunk')
         body.push(Buffer.from(chunk))
       },
       onEnd(trailers: HeaderList | undefined) {
@@ -95,9 +96,7 @@ export function runResponses(
   for (const piece of cut(bytes, split)) {
     const stoppedBefore = isFinished(parser)
     const consumed = parser.execute(piece)
-    if (stoppedBefore) expect(consumed).toBe(0)
-    else if (!isFinished(parser)) expect(consumed).toBe(piece.length)
-    else expect(consumed).toBeLessThanOrEqual(piece.length)
+    checkConsumed(consumed, piece.length, stoppedBefore, isFinished(parser))
     if (parser.error === undefined && isFinished(parser)) rest.push(piece.subarray(consumed))
   }
   parser.finish()
