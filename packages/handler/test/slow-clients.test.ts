@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { BaseHTTPRequestHandler } from '../src/index.js'
-import { closeAll, deferred, MemoryLog, parseResponses, RawClient, serve, sleep } from './helpers.js'
+import { closeAll, deferred, MemoryLog, parseResponses, RawClient, serve, sleep, until } from './helpers.js'
 
 afterEach(closeAll)
 
@@ -83,15 +83,16 @@ describe('slow clients', () => {
     }
     const { port } = await serve(Upload, { serverInfo: { bodyTimeout: 500, bodyMinRate: 1000 } })
     const client = await RawClient.connect(port)
-    await client.send('POST / HTTP/1.0\r\nContent-Length: 3000\r\n\r\n')
-    // 500 bytes every 100 ms: 5,000 bytes/s.
+    await client.send('POST / HTTP/1.0\r\nContent-Length: 9000\r\n\r\n')
+    // 1,500 bytes every 100 ms: 15,000 bytes/s, so a second-long stall of this test process on a
+    // loaded machine still keeps above the minimum. The whole body takes longer than bodyTimeout.
     for (let i = 0; i < 6; i++) {
       await sleep(100)
-      await client.send('x'.repeat(500))
+      await client.send('x'.repeat(1500))
     }
     await client.untilClosed()
     const [answer] = parseResponses(client.data, [], true)
-    expect([answer?.status, answer?.body.toString()]).toEqual([200, '3000'])
+    expect([answer?.status, answer?.body.toString()]).toEqual([200, '9000'])
   })
 
   it('cuts a reader that leaves its socket full for longer than writeTimeout, and logs it', async () => {
@@ -137,13 +138,12 @@ describe('slow clients', () => {
     const served = await serve(Hello)
     const client = await RawClient.connect(served.port)
     await client.send('GET / HT')
-    await sleep(50)
-    const handler = served.handlers[0] as BaseHTTPRequestHandler
-    expect(handler.activity().state).toBe('head')
+    await until(() => served.handlers[0]?.activity().state === 'head', 'the handler to read the first bytes')
     await client.send('TP/1.1\r\nHost: x\r\n\r\n')
     expect(await seen.promise).toBe('busy')
     await client.responses(1)
-    await sleep(20)
+    const handler = served.handlers[0] as BaseHTTPRequestHandler
+    await until(() => handler.activity().state === 'idle', 'the handler to wait for the next request')
     const idle = handler.activity()
     expect(idle.state).toBe('idle')
     expect(idle.since).toBeGreaterThan(0)
