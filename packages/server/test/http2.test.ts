@@ -16,14 +16,19 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** `/slow` requests the server has begun. */
+let slowStarted = 0
+
 /** Answers every HTTP/2 request with its path; a `/slow` request waits 200 ms first. */
 const echoPath: HTTP2Options['onRequest'] = (request, response) => {
   const answer = (): void => {
     response.setHeader('content-type', 'text/plain')
     response.end(`h2 ${request.url}`)
   }
-  if (request.url === '/slow') setTimeout(answer, 200)
-  else answer()
+  if (request.url === '/slow') {
+    slowStarted++
+    setTimeout(answer, 200)
+  } else answer()
 }
 
 async function h2Server(http2: Partial<HTTP2Options> = {}): Promise<{ server: HTTPServer; ca: string }> {
@@ -122,8 +127,10 @@ describe('HTTP/2 over TLS (ALPN h2)', () => {
     const session = connectHTTP2(`https://localhost:${server.serverPort}`, { ca: [readFileSync(ca)] })
     session.on('error', () => undefined)
     await request(session, '/first')
+    const startedBefore = slowStarted
     const slow = request(session, '/slow')
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // In flight means the server has it: shutting down before it arrives would refuse it.
+    await until(() => slowStarted > startedBefore)
     const stopped = server.shutdown()
     expect((await slow).text).toBe('h2 /slow')
     await stopped
