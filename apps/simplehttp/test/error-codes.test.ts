@@ -33,10 +33,12 @@ describe('error codes across packages', () => {
     expect(owners.size).toBe(PACKAGES.reduce((sum, { registry }) => sum + Object.keys(registry).length, 0))
   })
 
-  it.each(PACKAGES)('are SH_ERR_$area_<WHAT> in $name', ({ area, registry }) => {
+  it.each(PACKAGES)('are SH_ERR_$area_<WHAT> in $name, each with a one-line meaning', ({ area, registry }) => {
     const codes = Object.keys(registry)
     expect(codes.length).toBeGreaterThan(0)
     for (const code of codes) expect(code).toMatch(new RegExp(`^SH_ERR_${area}_[A-Z0-9_]+$`))
+    // One value shape in every registry: code → what it means.
+    for (const meaning of Object.values(registry)) expect(meaning).toMatch(/^[^\n]{10,}$/)
   })
 })
 

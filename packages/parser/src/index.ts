@@ -32,7 +32,7 @@ export type {
 export { HeaderList } from './headers.js'
 
 // Errors
-export { HTTPParseError, PARSE_ERRORS, SimpleHTTPError, isSimpleHTTPError } from './errors.js'
+export { HTTPParseError, PARSE_ERRORS, PARSE_ERROR_STATUS, SimpleHTTPError, isSimpleHTTPError } from './errors.js'
 export type { HTTPParseErrorOptions, ParseErrorCode, ParseErrorStatus } from './errors.js'
 
 // Helpers shared with the handler's CPython-compatible messages

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import * as api from '../src/index.js'
-import { HTTPParseError, HeaderList, PARSE_ERRORS, isSimpleHTTPError, pyRepr } from '../src/index.js'
+import { HTTPParseError, HeaderList, PARSE_ERRORS, PARSE_ERROR_STATUS, isSimpleHTTPError, pyRepr } from '../src/index.js'
 
 describe('error registry', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
@@ -17,9 +17,10 @@ describe('error registry', () => {
 
   it('lists every code in the README with its status', () => {
     expect(rows.size).toBeGreaterThan(0)
-    for (const [code, status] of Object.entries(PARSE_ERRORS)) {
+    for (const [code, status] of Object.entries(PARSE_ERROR_STATUS)) {
       expect(rows.get(code), `${code} in README.md's Errors table`).toBe(status)
     }
+    expect(Object.keys(PARSE_ERROR_STATUS)).toEqual(Object.keys(PARSE_ERRORS))
   })
 
   it('lists no code that does not exist', () => {
@@ -27,7 +28,7 @@ describe('error registry', () => {
   })
 
   it('uses stable SH_ERR_PARSE_ codes and only the documented statuses', () => {
-    for (const [code, status] of Object.entries(PARSE_ERRORS)) {
+    for (const [code, status] of Object.entries(PARSE_ERROR_STATUS)) {
       expect(code).toMatch(/^SH_ERR_PARSE_[A-Z0-9_]+$/)
       expect([400, 413, 414, 431, 501, 502, 505]).toContain(status)
     }
@@ -141,6 +142,7 @@ describe('exports', () => {
         'HTTPParseError',
         'HeaderList',
         'PARSE_ERRORS',
+        'PARSE_ERROR_STATUS',
         'RequestParser',
         'ResponseParser',
         'SimpleHTTPError',

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { HTTPParseError, PARSE_ERRORS, isSimpleHTTPError, parseResponses, type ResponseParserOptions } from '../src/index.js'
+import { HTTPParseError, PARSE_ERRORS, PARSE_ERROR_STATUS, isSimpleHTTPError, parseResponses, type ResponseParserOptions } from '../src/index.js'
 import { bodyBytes, chunkExt, chars, field, fieldName, fieldValue, mutate, mutation, split } from './arbitraries.js'
 import { runResponses, type ResponseOutcome } from './response-helpers.js'
 
@@ -150,7 +150,7 @@ function expectTyped(outcome: ResponseOutcome): void {
   if (outcome.error === undefined) return
   const { code, status } = outcome.error
   expect(Object.keys(PARSE_ERRORS)).toContain(code)
-  expect(status).toBe(PARSE_ERRORS[code as keyof typeof PARSE_ERRORS])
+  expect(status).toBe(PARSE_ERROR_STATUS[code as keyof typeof PARSE_ERRORS])
   expect(outcome.errorCalls).toBe(1)
 }
 
@@ -181,7 +181,7 @@ describe('response property: mutated input is refused with a typed error or pars
         if (error === undefined) return
         expect(error).toBeInstanceOf(HTTPParseError)
         expect(isSimpleHTTPError(error)).toBe(true)
-        expect(error.status).toBe(PARSE_ERRORS[error.code])
+        expect(error.status).toBe(PARSE_ERROR_STATUS[error.code])
       }),
       { seed, numRuns: runs(500) },
     )
