@@ -223,6 +223,36 @@ describe('reading on the event loop or in the thread pool', () => {
     }
   })
 
+  it('gives way to other work between chunks when the writer takes every chunk at once', async () => {
+    // A socket that takes each write whole (loopback, a fast client) signals 'drain' on the next
+    // tick, before any I/O: without a turn of the event loop between chunks, one response would
+    // be written whole while every other connection waits.
+    openFilesTuning.slowReadMs = Number.POSITIVE_INFINITY
+    const file = await openModes()
+    try {
+      // One quick read in the thread pool: from now on reads run on the event loop, no I/O waits.
+      await file.readAsync(Buffer.alloc(16), 16, 0)
+      expect(file.readsFast).toBe(true)
+      file.retain()
+      let written = 0
+      let seenMeanwhile: number | undefined
+      setImmediate(() => {
+        seenMeanwhile = written
+      })
+      const copies: Buffer[] = []
+      const write = (c: Buffer): void => {
+        copies.push(Buffer.from(c))
+        written += c.length
+      }
+      await writeReusingChunks(ResponseBody[kFromPieces]([{ offset: 0, length: data.length }], file), { write }, () => true)
+      expect(Buffer.concat(copies).equals(data)).toBe(true)
+      expect(seenMeanwhile).toBeGreaterThan(0)
+      expect(seenMeanwhile).toBeLessThan(data.length)
+    } finally {
+      file.release()
+    }
+  })
+
   it('goes to the thread pool after a slow read, and back only after quick ones there', async () => {
     const open = await openModes()
     try {
