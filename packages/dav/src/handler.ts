@@ -6,14 +6,15 @@
  */
 import { once } from 'node:events'
 import type { Stats } from 'node:fs'
-import { cp, lstat, mkdir, opendir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises'
+import { cp, lstat, mkdir, opendir, rename, rm, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { SimpleHTTPRequestHandler, isSimpleHTTPError } from '@simplehttp/static'
 import busboy from 'busboy'
 import { TempFile, TooLarge, writeAtomically } from './internal/atomic.js'
-import { escapeXML, multistatus, parsePropfind, parseProppatch, propfindEntry, selectProps, type PropRequest } from './internal/webdav.js'
-import { TEMP_PREFIX, baseName, fileETag, hrefOf, resolveForWriting, writeResolver, type WriteTarget } from './internal/write-path.js'
+import { PROPS_DIR, PROP_LIMITS, copyProps, entryPath, entrySize, moveFileProps, readProps, removeFileProps, serialized, storedEntries, writeProps } from './internal/dead-props.js'
+import { escapeXML, multistatus, parsePropfind, parseProppatch, propfindEntry, selectProps, type DeadProp, type PropChange, type PropRequest, type QName } from './internal/webdav.js'
+import { baseName, fileETag, hrefOf, isServerName, resolveForWriting, writeResolver, type WriteTarget } from './internal/write-path.js'
 import { DEFAULT_MAX_UPLOAD, checkDAVOptions, type DAVHandlerOptions, type OnDuplicate } from './options.js'
 
 type Target = Extract<WriteTarget, { ok: true }>
@@ -150,6 +151,9 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     let stats: Stats
     try {
       stats = await writeAtomically(target.fsPath, this.rfile, this.maxUpload, existed ? (target.stats).mode & 0o7777 : undefined)
+      // A new file starts with no properties, whatever a file of that name once had. A replaced
+      // one keeps them (its content changed, not what it is).
+      if (!existed) await removeFileProps(target.fsPath)
     } catch (error) {
       this.#writeFailed(error)
       return
@@ -251,8 +255,10 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     try {
       if (!stats.isDirectory()) {
         await unlink(target.fsPath)
+        await removeFileProps(target.fsPath)
       } else if (await isEmptyDirectory(target.fsPath)) {
-        await rmdir(target.fsPath)
+        // Empty for the client; it may still hold its own property store.
+        await rm(target.fsPath, { recursive: true })
       } else {
         // RFC 4918 §9.6.1: a WebDAV DELETE of a collection acts as Depth: infinity, so WebDAV
         // clients send none; a plain --delete share asks for it explicitly.
@@ -295,29 +301,99 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     }
     const target = await this.#resolveForReading()
     if (target === undefined) return
-    const entries: string[] = [this.#describe(target.fsPath, target.segments, target.stats as Stats, request)]
-    if (depthHeader === '1' && (target.stats as Stats).isDirectory()) {
+    const rootStats = target.stats as Stats
+    const entries: string[] = [this.#describe(target.fsPath, target.segments, rootStats, request, await this.#deadProps(target.fsPath, rootStats, request))]
+    if (depthHeader === '1' && rootStats.isDirectory()) {
+      // Which of the children have stored properties: one readdir rather than one open per child.
+      const stored = request.kind === 'props' && request.names.every((n) => n.ns === 'DAV:') ? new Set<string>() : await storedEntries(target.fsPath)
       for (const child of await this.#children(target.fsPath)) {
-        entries.push(this.#describe(path.join(target.fsPath, child.name), [...target.segments, child.name], child.stats, request))
+        const childPath = path.join(target.fsPath, child.name)
+        const hasEntry = child.stats.isDirectory() || stored.has(path.basename(entryPath(childPath, false)))
+        const dead = hasEntry ? await this.#deadProps(childPath, child.stats, request) : []
+        entries.push(this.#describe(childPath, [...target.segments, child.name], child.stats, request, dead))
       }
     }
     return this.#sendXML(207, multistatus(entries))
   }
 
-  /** `PROPPATCH`: live properties are protected and dead ones are not stored, so every change is refused with 403 in a 207. */
+  /**
+   * `PROPPATCH` (RFC 4918 §9.2): set and remove dead properties, in document order, all or
+   * nothing. Live (`DAV:`) properties are protected (403). Storing needs `upload`: a read-only
+   * share refuses every change with 403. Bounds (see `PROP_LIMITS`) answer 507 with the reason.
+   */
   async doPROPPATCH(): Promise<void> {
     if (!this.#allowed(this.webdav)) return
     const xml = await this.#readXML()
     if (xml === undefined) return
-    const names = parseProppatch(xml)
-    if (names === undefined) {
+    const changes = parseProppatch(xml)
+    if (changes === undefined) {
       this.#refuse(400, 'Malformed PROPPATCH body')
       return
     }
     const target = await this.#resolveForReading()
     if (target === undefined) return
-    const href = hrefOf(target.segments, (target.stats as Stats).isDirectory())
-    return this.#sendXML(207, multistatus([propfindEntry(href, [], names.map((name) => ({ name, status: 403 })))]))
+    const stats = target.stats as Stats
+    const href = hrefOf(target.segments, stats.isDirectory())
+    if (!this.upload) {
+      const refused = changes.map((c) => ({ name: c.name, status: 403, reason: 'this share is read-only (properties are stored only with uploads on)' }))
+      return this.#sendXML(207, multistatus([propfindEntry(href, [], refused)]))
+    }
+    let outcome: { name: QName; status: number; reason?: string | undefined }[]
+    try {
+      outcome = await serialized(entryPath(target.fsPath, stats.isDirectory()), () => this.#patch(target.fsPath, stats.isDirectory(), changes))
+    } catch (error) {
+      this.#writeFailed(error)
+      return
+    }
+    const succeeded = outcome.filter((o) => o.status === 200).map((o) => ({ name: o.name, value: '' }))
+    return this.#sendXML(207, multistatus([propfindEntry(href, succeeded, outcome.filter((o) => o.status !== 200))]))
+  }
+
+  /** Apply a PROPPATCH to the stored set; every change's status (all 200, or the failures and 424 for the rest). */
+  async #patch(fsPath: string, isDirectory: boolean, changes: readonly PropChange[]): Promise<{ name: QName; status: number; reason?: string | undefined }[]> {
+    const props = new Map<string, DeadProp>()
+    for (const prop of await readProps(fsPath, isDirectory)) props.set(propKey(prop.name), prop)
+    const failures = new Map<number, { status: number; reason: string }>()
+    changes.forEach((change, i) => {
+      const { name } = change
+      if (name.ns === 'DAV:') {
+        failures.set(i, { status: 403, reason: 'DAV: properties are live and protected' })
+        return
+      }
+      if (Buffer.byteLength(name.ns) + Buffer.byteLength(name.local) > PROP_LIMITS.nameBytes) {
+        failures.set(i, { status: 507, reason: `property name longer than ${PROP_LIMITS.nameBytes} bytes` })
+        return
+      }
+      if (change.action === 'remove') {
+        props.delete(propKey(name))
+        return
+      }
+      if (Buffer.byteLength(change.value) > PROP_LIMITS.valueBytes) {
+        failures.set(i, { status: 507, reason: `property value larger than ${PROP_LIMITS.valueBytes} bytes` })
+        return
+      }
+      props.set(propKey(name), { name, value: change.value })
+    })
+    if (failures.size === 0) {
+      const all = [...props.values()]
+      let reason: string | undefined
+      if (all.length > PROP_LIMITS.count) reason = `more than ${PROP_LIMITS.count} properties on one resource`
+      else if (entrySize(fsPath, isDirectory, all) > PROP_LIMITS.resourceBytes) reason = `properties of one resource larger than ${PROP_LIMITS.resourceBytes} bytes`
+      if (reason !== undefined) {
+        // The bound is the resource's, not one change's: every set shares the blame.
+        changes.forEach((change, i) => {
+          if (change.action === 'set') failures.set(i, { status: 507, reason })
+        })
+      }
+    }
+    if (failures.size > 0) {
+      return changes.map((change, i) => {
+        const failure = failures.get(i)
+        return failure === undefined ? { name: change.name, status: 424 } : { name: change.name, ...failure }
+      })
+    }
+    await writeProps(fsPath, isDirectory, [...props.values()])
+    return changes.map((change) => ({ name: change.name, status: 200 }))
   }
 
   /** `COPY` (RFC 4918 §9.8): a file or a directory tree, to `Destination`, honouring `Overwrite`. */
@@ -391,16 +467,28 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
       this.#refuse(403, 'Directory holds hidden files')
       return
     }
+    // Properties go with the resource: a directory's store is inside it (carried by rename and
+    // cp); a file's entry is moved or copied by hand.
+    const isDirectory = source.stats.isDirectory()
     try {
-      if (existed) await rm(to, { recursive: true })
+      if (existed) {
+        await rm(to, { recursive: true })
+        if (!destination.stats.isDirectory()) await removeFileProps(to)
+      }
       if (move) {
         await rename(from, to)
-      } else if (source.stats.isDirectory()) {
-        if (depth === '0') await mkdir(to)
-        else await cp(from, to, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true })
+        if (!isDirectory) await moveFileProps(from, to)
+      } else if (isDirectory) {
+        if (depth === '0') {
+          await mkdir(to)
+          await copyProps(from, to, true)
+        } else {
+          await cp(from, to, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true })
+        }
       } else {
         const { createReadStream } = await import('node:fs')
         await writeAtomically(to, createReadStream(from), Number.MAX_SAFE_INTEGER, source.stats.mode & 0o7777)
+        await copyProps(from, to, false)
       }
     } catch (error) {
       this.#writeFailed(error)
@@ -475,7 +563,7 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     } catch {
       return false
     }
-    return decoded.split('/').some((s) => s.startsWith(TEMP_PREFIX))
+    return decoded.split('/').some((s) => isServerName(s))
   }
 
   async #resolve(target: string, reading = false): Promise<Target | undefined> {
@@ -637,7 +725,11 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
         let placed: string | undefined
         for (let n = 0; n < 1000 && placed === undefined; n++) {
           const name = n === 0 ? part.name : numbered(part.name, n)
-          if (await temp.commitNew(path.join(directory.fsPath, name))) placed = name
+          if (await temp.commitNew(path.join(directory.fsPath, name))) {
+            placed = name
+            // A new file starts with no properties, whatever a file of that name once had.
+            await removeFileProps(path.join(directory.fsPath, name))
+          }
           else if (this.onDuplicate === 'error') break
         }
         if (placed === undefined) {
@@ -679,7 +771,7 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     const dir = await opendir(directory)
     for await (const entry of dir) {
       const name = entry.name
-      if (name.startsWith(TEMP_PREFIX) || (!this.dotfiles && name.startsWith('.'))) continue
+      if (isServerName(name) || (!this.dotfiles && name.startsWith('.'))) continue
       let stats: Stats
       try {
         stats = await lstat(path.join(directory, name))
@@ -700,11 +792,17 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
-  #describe(fsPath: string, segments: readonly string[], stats: Stats, request: PropRequest): string {
+  #describe(fsPath: string, segments: readonly string[], stats: Stats, request: PropRequest, dead: readonly DeadProp[]): string {
     const directory = stats.isDirectory()
     const type = directory ? undefined : this.guessType(fsPath)
-    const { found, failed } = selectProps(liveProps(stats, segments, type), request)
+    const { found, failed } = selectProps(liveProps(stats, segments, type), dead, request)
     return propfindEntry(hrefOf(segments, directory), found, failed)
+  }
+
+  /** The dead properties a PROPFIND needs (none are read when it asks only for `DAV:` ones). */
+  async #deadProps(fsPath: string, stats: Stats, request: PropRequest): Promise<DeadProp[]> {
+    if (request.kind === 'props' && request.names.every((n) => n.ns === 'DAV:')) return []
+    return readProps(fsPath, stats.isDirectory())
   }
 
   async #sendXML(code: number, xml: string): Promise<void> {
@@ -715,6 +813,10 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
     this.endHeaders()
     if (this.command !== 'HEAD') await this.wfile.write(body)
   }
+}
+
+function propKey(name: QName): string {
+  return `{${name.ns}}${name.local}`
 }
 
 /** RFC 4918's live properties of a file or directory. */
@@ -746,10 +848,14 @@ function numbered(name: string, n: number): string {
   return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`
 }
 
+/** Empty as a client sees it: nothing but the directory's own property store. */
 async function isEmptyDirectory(directory: string): Promise<boolean> {
   const dir = await opendir(directory)
   try {
-    return (await dir.read()) == null
+    for (let entry = await dir.read(); entry != null; entry = await dir.read()) {
+      if (entry.name !== PROPS_DIR) return false
+    }
+    return true
   } finally {
     await dir.close().catch(() => undefined)
   }
@@ -759,6 +865,8 @@ async function isEmptyDirectory(directory: string): Promise<boolean> {
 async function holdsHidden(directory: string): Promise<boolean> {
   const dir = await opendir(directory)
   for await (const entry of dir) {
+    // The property store is the server's, not a hidden file of the user's.
+    if (entry.name === PROPS_DIR) continue
     if (entry.name.startsWith('.')) return true
     if (entry.isDirectory() && (await holdsHidden(path.join(directory, entry.name)))) return true
   }

@@ -87,12 +87,12 @@ describe('PROPFIND', () => {
 })
 
 describe('PROPPATCH, COPY, MOVE', () => {
-  it('PROPPATCH answers 403 per property in a 207 and stores nothing', async () => {
+  it('PROPPATCH on a read-only share answers 403 per property in a 207, with the reason, and stores nothing', async () => {
     const before = await snapshot(fixture.root)
     const body = '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop><Z:color>red</Z:color></D:prop></D:set></D:propertyupdate>'
-    const res = await curl(['-X', 'PROPPATCH', '--data-binary', body, `${server.url}/hello.txt`])
+    const res = await curl(['-X', 'PROPPATCH', '--data-binary', body, `${readOnly.url}/hello.txt`])
     expect(res.status).toBe(207)
-    expect(res.body).toContain('<ns0:color xmlns:ns0="urn:z"/></D:prop><D:status>HTTP/1.1 403 Forbidden</D:status>')
+    expect(res.body).toContain('<ns0:color xmlns:ns0="urn:z"/></D:prop><D:status>HTTP/1.1 403 Forbidden</D:status><D:responsedescription>this share is read-only')
     expect(await snapshot(fixture.root)).toEqual(before)
   })
 

@@ -152,6 +152,9 @@ const BILLION_LAUGHS = `<?xml version="1.0"?>
 const XXE = `<?xml version="1.0"?>
 <!DOCTYPE p [<!ENTITY xxe SYSTEM "file:///etc/passwd"><!ENTITY env SYSTEM "file:///proc/self/environ">]>
 <D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop><Z:x>&xxe;&env;</Z:x></D:prop></D:set></D:propertyupdate>`
+const propertyUpdate = (inner) => `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z">${inner}</D:propertyupdate>`
+const SET_ONE = '<D:set><D:prop><Z:color>red</Z:color></D:prop></D:set>'
+const LAUGHS_PROPPATCH = BILLION_LAUGHS.replace(/<D:propfind[\s\S]*$/, propertyUpdate('<D:set><D:prop><Z:v>&lol9;</Z:v></D:prop></D:set>'))
 const xmlRequest = (method, body) =>
   `${method} /hello.txt HTTP/1.1\nHost: 127.0.0.1:{port}\n${AUTH}\nDepth: 0\nContent-Type: application/xml\nContent-Length: ${Buffer.byteLength(body)}\nConnection: close`
 
@@ -280,6 +283,68 @@ export const writes = [
       ['GET, Host: attacker.rebind.example', `GET /hello.txt HTTP/1.1\nHost: attacker.rebind.example\n${AUTH}\nConnection: close`, '', 403],
     ],
   ),
+  refusals(
+    'PROPPATCH bodies: entity expansion, external and undefined entities, bad character references, deep nesting',
+    [
+      ['PROPPATCH billion laughs', xmlRequest('PROPPATCH', LAUGHS_PROPPATCH), LAUGHS_PROPPATCH, 400],
+      ['PROPPATCH XXE', xmlRequest('PROPPATCH', XXE), XXE, 400],
+      ...['&undefined;', '&#0;', '&#xD800;', '&amp', `${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}`, '<u:x>undeclared prefix</u:x>'].map((value) => {
+        const body = propertyUpdate(`<D:set><D:prop><Z:v>${value}</Z:v></D:prop></D:set>`)
+        return [`PROPPATCH value ${JSON.stringify(value.slice(0, 20))}`, xmlRequest('PROPPATCH', body), body, 400]
+      }),
+    ],
+  ),
+  refusals('the dead-property store by name (GET, PUT, PROPFIND, PROPPATCH, DELETE, MKCOL, MOVE into it)', [
+    ['GET /.simplehttp-props/', `GET /.simplehttp-props/ HTTP/1.1\nHost: 127.0.0.1:{port}\n${AUTH}\nConnection: close`, '', 404],
+    ['PUT /.simplehttp-props/self.json', put('/.simplehttp-props/self.json'), PLANTED, 403],
+    ['PUT /dir/.simplehttp-props/x', put('/dir/.simplehttp-props/x'), PLANTED, 403],
+    ['PROPFIND /.simplehttp-props/', `PROPFIND /.simplehttp-props/ HTTP/1.1\nHost: 127.0.0.1:{port}\n${AUTH}\nDepth: 1\nConnection: close`, '', 404],
+    ['PROPPATCH /.simplehttp-props/', xmlRequest('PROPPATCH', propertyUpdate(SET_ONE)).replace('/hello.txt', '/.simplehttp-props/'), propertyUpdate(SET_ONE), 404],
+    ['DELETE /.simplehttp-props/', `DELETE /.simplehttp-props/ HTTP/1.1\nHost: 127.0.0.1:{port}\n${AUTH}\nConnection: close`, '', 403],
+    ['MKCOL /.simplehttp-props', `MKCOL /.simplehttp-props HTTP/1.1\nHost: 127.0.0.1:{port}\n${AUTH}\nConnection: close`, '', 403],
+    ['MOVE /victim.txt → /.simplehttp-props/x', dest('MOVE', '/victim.txt', '/.simplehttp-props/x'), '', 403],
+    ['PROPPATCH /dir%2f..%2f..%2fsecret.txt', xmlRequest('PROPPATCH', propertyUpdate(SET_ONE)).replace('/hello.txt', '/dir%2f..%2f..%2fsecret.txt'), propertyUpdate(SET_ONE), 404],
+    ['PROPPATCH /../secret.txt', xmlRequest('PROPPATCH', propertyUpdate(SET_ONE)).replace('/hello.txt', '/../secret.txt'), propertyUpdate(SET_ONE), 404],
+  ]),
+  {
+    family: 'writes',
+    name: 'dead properties: a huge value, many properties, a resource filled past its bound, namespaces full of ../',
+    timeout: 60_000,
+    run: async (ctx) => {
+      if (ctx.kind === 'python') return 'python has no WebDAV'
+      const store = path.join(ctx.fx.root, '.simplehttp-props')
+      const before = tree(ctx.fx.tmp)
+      const patch = async (inner) => {
+        const body = propertyUpdate(inner)
+        return (await send(ctx, xmlRequest('PROPPATCH', body), body)).r
+      }
+      // Over the 64 KiB body cap: 413 before parsing.
+      const tooBig = await patch(`<D:set><D:prop><Z:v>${'x'.repeat(70 * 1024)}</Z:v></D:prop></D:set>`)
+      check(tooBig?.status === 413, `a 70 KiB body answered ${tooBig?.statusLine}`)
+      const big = await patch(`<D:set><D:prop><Z:v>${'x'.repeat(40 * 1024)}</Z:v></D:prop></D:set>`)
+      check(big?.status === 207 && big.body.toString().includes('507 Insufficient Storage'), `a 40 KiB value: ${big?.body.toString().slice(0, 300)}`)
+      const many = await patch(`<D:set><D:prop>${Array.from({ length: 1000 }, (_, i) => `<Z:m${i}/>`).join('')}</D:prop></D:set>`)
+      check(many?.status === 207 && many.body.toString().includes('more than 256 properties'), `1000 properties: ${many?.body.toString().slice(0, 300)}`)
+      check(!fs.existsSync(store), 'a refused PROPPATCH created the store')
+      // Fill one resource with 15 KiB values, ten times: it stops at its 64 KiB bound.
+      let refused = 0
+      for (let i = 0; i < 10; i++) {
+        const r = await patch(`<D:set><D:prop><Z:f${i}>${'y'.repeat(15 * 1024)}</Z:f${i}></D:prop></D:set>`)
+        if (r?.body.toString().includes('507')) refused++
+      }
+      const stored = fs.readdirSync(store).reduce((sum, name) => sum + fs.statSync(path.join(store, name)).size, 0)
+      check(refused >= 5 && stored <= 64 * 1024, `after ten 15 KiB values: ${stored} bytes stored, ${refused} refused`)
+      // Namespaces and names are only names: the entry is a hash, nothing lands elsewhere.
+      const sneaky = await patch('<D:set><D:prop><x:a xmlns:x="../../../../outside/x/"><y:b xmlns:y="/etc/passwd">v</y:b></x:a></D:prop></D:set>')
+      check(sneaky?.status === 207, `namespaces with ../: ${sneaky?.statusLine}`)
+      const entries = fs.readdirSync(store)
+      check(entries.every((name) => /^f-[\w-]{43}\.json$/.test(name)), `store entries: ${entries.join(', ')}`)
+      fs.rmSync(store, { recursive: true })
+      sameTree(before, tree(ctx.fx.tmp))
+      await alive(ctx)
+      return `413, 507 with reasons, ${stored} bytes kept for one resource, entries named by hash only`
+    },
+  },
   {
     family: 'writes',
     name: '(stop the write app)',

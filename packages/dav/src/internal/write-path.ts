@@ -14,6 +14,17 @@ import { isInside, isReservedName, Resolver } from '@simplehttp/static'
 /** Temporary files of uploads in progress start with this; they are never served, listed or written by name. */
 export const TEMP_PREFIX = '.simplehttp-upload-'
 
+/**
+ * Names of the server's own files (upload temporaries, the dead-property store) start with
+ * this: never served, listed, or read or written by name, even with dotfiles on.
+ */
+export const RESERVED_PREFIX = '.simplehttp-'
+
+/** Whether a file name is one of the server's own (see {@link RESERVED_PREFIX}). */
+export function isServerName(name: string): boolean {
+  return name.startsWith(RESERVED_PREFIX)
+}
+
 /** A path that may be written, or why not. */
 export type WriteTarget =
   | {
@@ -70,7 +81,7 @@ export async function resolveForWriting(resolver: Resolver, target: string, opti
     // `%ff`, overlong `%c0%ae`: the resolver reads them as U+FFFD (as CPython does); a name
     // that is not UTF-8, or an encoded lone surrogate, is never created.
     if (segment.includes('\uFFFD')) return refuse(400, 'not UTF-8')
-    if (segment.startsWith(TEMP_PREFIX)) return refuse(403, 'upload temporary name')
+    if (isServerName(segment)) return refuse(403, "the server's own name (upload temporary, property store)")
     // Reads let `/.well-known/` through; writing there (ACME challenges) needs --dotfiles.
     if (segment.startsWith('.') && !resolver.dotfiles) return refuse(403, 'dotfile')
     if (options.reading !== true && isReservedName(segment)) return refuse(403, 'reserved name')

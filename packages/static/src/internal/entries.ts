@@ -47,6 +47,8 @@ export async function readVisibleEntries(dir: string, isRoot: boolean, policy: L
   for (const dirent of dirents) {
     const name = dirent.name
     if (!policy.dotfiles && name.charCodeAt(0) === 0x2e && !(isRoot && name === '.well-known')) continue
+    // `.simplehttp-*` are the server's own files (upload temporaries, WebDAV property stores): never shown, even with dotfiles on.
+    if (name.startsWith('.simplehttp-')) continue
     const fsPath = path.join(dir, name)
     const isLink = dirent.isSymbolicLink()
     if (!isLink && !dirent.isFile() && !dirent.isDirectory()) continue

@@ -64,6 +64,8 @@ export async function listItems(dir: string, isRoot: boolean, policy: ListingPol
   let cacheable = true
   for (const { dirent, name } of named) {
     if (!policy.dotfiles && name.charCodeAt(0) === 0x2e && !(isRoot && name === '.well-known')) continue
+    // `.simplehttp-*` are the server's own files (upload temporaries, WebDAV property stores): never shown, even with dotfiles on.
+    if (name.startsWith('.simplehttp-')) continue
     let display = name
     let link = name
     if (dirent.isSymbolicLink()) {
