@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { RawClient } from '@simplehttp/test-client'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -97,6 +97,31 @@ describe('PUT', () => {
     while ((await tempFiles(fixture.root)).length > 0) await new Promise((r) => setTimeout(r, 5))
     expect(await snapshot(fixture.root)).toEqual(before)
     expect(await readFile(path.join(fixture.root, 'hello.txt'), 'utf8')).toBe('hello\n')
+  })
+
+  it('large bodies (many write batches, background syncs): byte-exact when whole; a disconnect after 20 MiB leaves the old file', async () => {
+    const big = await startHandler(DAVRequestHandler.withOptions({ directory: fixture.root, upload: true, maxUpload: 1024 ** 3 }))
+    try {
+      // Every 4-byte word holds its own offset: a batch written twice, out of order or dropped shows.
+      const size = 40 * 1024 * 1024
+      const body = Buffer.alloc(size)
+      for (let offset = 0; offset < size; offset += 4) body.writeUInt32LE(offset, offset)
+      const source = path.join(fixture.base, 'big-source.bin')
+      await writeFile(source, body)
+      expect((await curl(['-T', source, `${big.url}/big.bin`])).status).toBe(201)
+      expect((await readFile(path.join(fixture.root, 'big.bin'))).equals(body)).toBe(true)
+
+      const client = await RawClient.connect(big.port)
+      await client.send(`PUT /big.bin HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`)
+      await client.send(Buffer.alloc(20 * 1024 * 1024, 7))
+      while ((await tempFiles(fixture.root)).length === 0) await new Promise((r) => setTimeout(r, 5))
+      client.destroy()
+      while ((await tempFiles(fixture.root)).length > 0) await new Promise((r) => setTimeout(r, 5))
+      expect((await readFile(path.join(fixture.root, 'big.bin'))).equals(body)).toBe(true)
+    } finally {
+      await big.close()
+      await rm(path.join(fixture.root, 'big.bin'), { force: true })
+    }
   })
 
   it('a short body (half-close before Content-Length) changes nothing', async () => {

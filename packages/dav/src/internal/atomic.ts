@@ -12,6 +12,12 @@ import { TEMP_PREFIX } from './write-path.js'
 
 /** Writes are gathered up to this many bytes per `writev` (fewer system calls than one per socket chunk). */
 const BATCH_BYTES = 1024 * 1024
+/**
+ * After this many bytes written since the last one, an `fdatasync` starts in the background, so
+ * the disk writes while the body still arrives and the final fsync only has the tail to flush
+ * (Node has no `sync_file_range`; this is the portable way to start write-back early).
+ */
+const EARLY_SYNC_BYTES = 16 * 1024 * 1024
 
 /** The body passed the size limit: nothing was written. */
 export class TooLarge extends Error {
@@ -24,6 +30,11 @@ export class TempFile {
   #handle: FileHandle | undefined
   #pending: Buffer[] = []
   #pendingBytes = 0
+  /** The `writev` in flight: one at a time, while the next batch gathers from the socket. */
+  #writing: Promise<void> | undefined
+  /** The background `fdatasync` in flight, if any. */
+  #syncing: Promise<void> | undefined
+  #unsynced = 0
   /** Bytes taken so far. */
   written = 0
 
@@ -47,13 +58,20 @@ export class TempFile {
     return new TempFile(tempPath, handle)
   }
 
-  /** Add bytes; throws {@link TooLarge} once more than `limit` bytes have come. */
+  /**
+   * Add bytes; throws {@link TooLarge} once more than `limit` bytes have come. A full batch is
+   * handed to the disk without waiting for it, so reading the body goes on meanwhile; only
+   * when the next batch is full too does it wait (at most two batches held: memory stays flat).
+   */
   async write(chunk: Buffer, limit: number): Promise<void> {
     this.written += chunk.length
     if (this.written > limit) throw new TooLarge(`more than ${limit} bytes`)
     this.#pending.push(chunk)
     this.#pendingBytes += chunk.length
-    if (this.#pendingBytes >= BATCH_BYTES) await this.#flush()
+    if (this.#pendingBytes >= BATCH_BYTES) {
+      if (this.#writing !== undefined) await this.#writing
+      this.#startWrite()
+    }
   }
 
   /** Fill from an async source (a request body or a multipart part), up to `limit` bytes. */
@@ -61,20 +79,47 @@ export class TempFile {
     for await (const chunk of source) await this.write(chunk, limit)
   }
 
-  async #flush(): Promise<void> {
+  /** Start writing the gathered batch (its failure surfaces at the next wait for it). */
+  #startWrite(): void {
     const handle = this.#handle
     if (handle === undefined || this.#pending.length === 0) return
     const buffers = this.#pending
+    const bytes = this.#pendingBytes
     this.#pending = []
     this.#pendingBytes = 0
+    const writing = this.#writeAll(handle, buffers, bytes)
+    // Awaited later (next batch, finish or discard); never an unhandled rejection meanwhile.
+    writing.catch(() => undefined)
+    this.#writing = writing
+  }
+
+  async #writeAll(handle: FileHandle, buffers: Buffer[], bytes: number): Promise<void> {
     await handle.writev(buffers)
+    this.#unsynced += bytes
+    if (this.#unsynced >= EARLY_SYNC_BYTES && this.#syncing === undefined) {
+      this.#unsynced = 0
+      const syncing = handle.datasync().finally(() => {
+        if (this.#syncing === syncing) this.#syncing = undefined
+      })
+      syncing.catch(() => undefined)
+      this.#syncing = syncing
+    }
+  }
+
+  /** Wait for the write and the background sync in flight (throwing their failure). */
+  async #settle(): Promise<void> {
+    if (this.#writing !== undefined) await this.#writing
+    this.#writing = undefined
+    if (this.#syncing !== undefined) await this.#syncing
   }
 
   /** Write what is left, fsync and close; the file is complete on disk but still has its temporary name. */
   async finish(): Promise<void> {
     const handle = this.#handle
     if (handle === undefined) throw new Error('temporary file already closed')
-    await this.#flush()
+    await this.#settle()
+    this.#startWrite()
+    await this.#settle()
     await handle.sync()
     this.#handle = undefined
     await handle.close()
@@ -110,6 +155,8 @@ export class TempFile {
     const handle = this.#handle
     this.#handle = undefined
     this.#pending = []
+    // Operations in flight finish before the handle closes (their errors no longer matter).
+    await this.#settle().catch(() => undefined)
     if (handle !== undefined) await handle.close().catch(() => undefined)
     await unlink(this.path).catch(() => undefined)
   }
