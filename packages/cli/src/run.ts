@@ -4,14 +4,13 @@
  * `@simplehttp/static` or `@simplehttp/cgi` (ARCHITECTURE.md).
  * @module
  */
-import cluster from 'node:cluster'
+import type { Cluster } from 'node:cluster'
 import { readFile, stat } from 'node:fs/promises'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { createRequire } from 'node:module'
 import { networkInterfaces } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Socket } from 'node:net'
-import { renderUnicodeCompact } from 'uqr'
 import { AccessGuard, parseHtpasswd } from '@simplehttp/handler'
 import type { BaseHTTPRequestHandler, ClientAddress, Credential, ServerInfo } from '@simplehttp/handler'
 import { isSimpleHTTPError } from '@simplehttp/server'
@@ -230,7 +229,7 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
   const { server, movedFrom } = await listenWithFallback(deps, args, Handler, options, prog)
 
   // With --workers, every worker re-runs this script: only the primary speaks.
-  const isWorker = args.workers !== undefined && cluster.isWorker
+  const isWorker = args.workers !== undefined && cluster().isWorker
   const signals = deps.signals ?? process
   let stopping: 'SIGINT' | 'SIGTERM' | undefined
   const stop = (signal: 'SIGINT' | 'SIGTERM'): void => {
@@ -257,6 +256,8 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
   try {
     // After the handlers are in place: whoever reads the banner may signal at once.
     if (!isWorker) {
+      // The QR code renderer only for --qr: start-up time goes to what serving needs.
+      const renderQR = args.qr ? (await import('uqr')).renderUnicodeCompact : undefined
       const details = formatBannerDetails(
         server,
         {
@@ -265,7 +266,7 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
           interfaces: networkInterfaces(),
           qr: args.qr,
         },
-        (text) => renderUnicodeCompact(text, { border: 1 }),
+        renderQR && ((text) => renderQR(text, { border: 1 })),
       )
       deps.stdout.write([formatBanner(server), ...details].join('\n') + '\n')
       if (guard.authenticates && !server.url.startsWith('https:') && !isLoopback(args.bind)) {
@@ -281,7 +282,7 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
   }
   // A worker's IPC channel to the primary keeps its event loop alive: let go of it, so the
   // process ends now instead of being killed when the primary's grace period runs out.
-  if (isWorker && process.connected) cluster.worker?.disconnect()
+  if (isWorker && process.connected) cluster().worker?.disconnect()
   if (stopping === undefined && args.workers !== undefined && !isWorker) {
     // Nobody asked it to stop: the workers died (the server does not restart them).
     throw new ServeError('the server stopped: every worker process exited')
@@ -409,6 +410,11 @@ function guarded(Base: HandlerClass, args: ParsedArgs, guard: AccessGuard): Hand
   return class GuardedHandler extends Base {
     override accessGuard = guard
   }
+}
+
+/** `node:cluster` (its module object is the `cluster` default export), only fetched with --workers. */
+function cluster(): Cluster {
+  return process.getBuiltinModule('node:cluster') as unknown as Cluster
 }
 
 function inDir(path: string, cwd: string | undefined): string {

@@ -3,10 +3,10 @@
  * run once per request before dispatch so that every handler class passes through them.
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
+import type * as Crypto from 'node:crypto'
+import type Bcrypt from 'bcryptjs'
 import net from 'node:net'
 import os from 'node:os'
-import bcrypt from 'bcryptjs'
 import { HandlerError } from './errors.js'
 
 /** One user: a plain password (from `-a USER:PASS`) or an htpasswd hash (`$2y$…`, `$2b$…`, `{SHA}…`). */
@@ -89,8 +89,8 @@ export class AccessGuard {
   readonly #failures = new Map<string, number>()
   readonly #failureDelayMs: number
   readonly #verified = new Set<string>()
-  /** A hash to compare against when the user is unknown, so both paths cost the same. */
-  readonly #dummyHash = bcrypt.hashSync('not a password', 4)
+  /** A hash to compare against when the user is unknown, so both paths cost the same (bcrypt of 'not a password', cost 4). */
+  readonly #dummyHash = '$2b$04$XfYf3bSYM5lSiNJ5xFCet.nnEWfWcii0UXmFYOeSuQhEiB.8wSpo2'
 
   constructor(options: AccessGuardOptions = {}) {
     for (const credential of options.credentials ?? []) {
@@ -216,7 +216,7 @@ export class AccessGuard {
   async #verify(header: string): Promise<boolean> {
     const match = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i.exec(header)
     if (match == null) return false
-    const token = createHash('sha256').update(header).digest('base64')
+    const token = crypto().createHash('sha256').update(header).digest('base64')
     if (this.#verified.has(token)) return true
     const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
@@ -227,7 +227,7 @@ export class AccessGuard {
     let ok: boolean
     if (credential === undefined) {
       // Unknown user: spend the same work as a known one, then fail.
-      await bcrypt.compare(password, this.#dummyHash)
+      await (await bcrypt()).compare(password, this.#dummyHash)
       ok = false
     } else if (credential.password !== undefined) {
       ok = sameBytes(sha256(password), sha256(credential.password))
@@ -260,12 +260,22 @@ function hostName(header: string): string | undefined {
   return name.endsWith('.') ? name.slice(0, -1) : name
 }
 
+// node:crypto and bcryptjs are fetched on the first password check, not imported at the top:
+// plain serving (no -a) never needs them, and loading them is start-up time (issue 13).
+function crypto(): typeof Crypto {
+  return process.getBuiltinModule('node:crypto')
+}
+
+async function bcrypt(): Promise<typeof Bcrypt> {
+  return (await import('bcryptjs')).default
+}
+
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest()
+  return crypto().createHash('sha256').update(text, 'utf8').digest()
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b)
+  return a.length === b.length && crypto().timingSafeEqual(a, b)
 }
 
 function isSupportedHash(hash: string): boolean {
@@ -275,11 +285,11 @@ function isSupportedHash(hash: string): boolean {
 async function verifyHash(password: string, hash: string): Promise<boolean> {
   if (hash.startsWith('{SHA}')) {
     // Apache's {SHA}: base64 of SHA-1 of the password (weak, but what htpasswd -s writes).
-    const digest = createHash('sha1').update(password, 'utf8').digest()
+    const digest = crypto().createHash('sha1').update(password, 'utf8').digest()
     return sameBytes(digest, Buffer.from(hash.slice(5), 'base64'))
   }
   // bcryptjs reads $2y$ (PHP/Apache's name for the same algorithm) only as $2b$.
-  return bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$'))
+  return (await bcrypt()).compare(password, hash.replace(/^\$2y\$/, '$2b$'))
 }
 
 /**

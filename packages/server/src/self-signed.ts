@@ -4,9 +4,9 @@
  * structure is a few DER values written here (RFC 5280), which is all a self-signed leaf needs.
  * @module
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto'
 import { isIP } from 'node:net'
 import { hostname, networkInterfaces } from 'node:os'
+import { crypto } from './internal/builtins.js'
 
 /** What {@link generateSelfSignedCertificate} makes. */
 export interface SelfSignedCertificate {
@@ -61,6 +61,7 @@ export function generateSelfSignedCertificate(options: SelfSignedOptions = {}): 
   const validFrom = new Date(now.getTime() - 60 * 60 * 1000)
   const validTo = new Date(now.getTime() + days * 24 * 60 * 60 * 1000)
 
+  const { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } = crypto()
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
   const spki = publicKey.export({ type: 'spki', format: 'der' })
   const keyId = createHash('sha1').update(subjectPublicKeyBits(spki)).digest()

@@ -3,12 +3,11 @@
  * each one to a handler object; it knows sockets, not HTTP.
  * @module
  */
-import cluster from 'node:cluster'
 import { createServer } from 'node:net'
 import type { ListenOptions, Server, Socket } from 'node:net'
-import { createServer as createTLSServer } from 'node:tls'
 import type { TLSSocket } from 'node:tls'
 import { ServerError } from './errors.js'
+import { cluster, tls } from './internal/builtins.js'
 import { DEFAULT_HOST, formatHostPort, isWildcard, serverNameFor, urlAuthority } from './internal/address.js'
 import { ConnectionTable } from './internal/connection-table.js'
 import type { TableEntry } from './internal/connection-table.js'
@@ -275,7 +274,7 @@ export class HTTPServer {
   }
 
   async #bind(): Promise<void> {
-    if (this.workers > 0 && cluster.isPrimary) {
+    if (this.workers > 0 && cluster().isPrimary) {
       const pool = new WorkerPool()
       this.#pool = pool
       const shared = this.#selfSigned == null ? undefined : { [SELF_SIGNED_ENV]: JSON.stringify(this.#selfSigned) }
@@ -287,7 +286,7 @@ export class HTTPServer {
     }
     // In a worker forked for `workers`, the primary is told about failures and may stop us.
     // (A worker of someone else's cluster, with workers 0, is left to its own cluster code.)
-    const forkedForUs = this.workers > 0 && cluster.isWorker
+    const forkedForUs = this.workers > 0 && cluster().isWorker
     try {
       await this.#bindHere()
     } catch (error) {
@@ -305,7 +304,7 @@ export class HTTPServer {
     const server =
       tlsOptions == null
         ? createServer({ allowHalfOpen: true })
-        : createTLSServer({ ...tlsOptions, allowHalfOpen: true, handshakeTimeout: this.firstByteTimeout })
+        : tls().createServer({ ...tlsOptions, allowHalfOpen: true, handshakeTimeout: this.firstByteTimeout })
     server.on('connection', (socket: Socket) => {
       this.#accept(socket, tlsOptions == null)
     })
@@ -477,7 +476,8 @@ export class HTTPServer {
     }
     // A worker's IPC channel keeps it alive; once its server has stopped, its job is done, so
     // let go of the channel and the process can exit (whether the primary or a signal stopped it).
-    if (this.workers > 0 && cluster.worker != null && process.connected) cluster.worker.disconnect()
+    const worker = this.workers > 0 ? cluster().worker : undefined
+    if (worker != null && process.connected) worker.disconnect()
     this.#stopped.resolve()
   }
 
@@ -545,7 +545,7 @@ const SELF_SIGNED_ENV = 'SIMPLEHTTP_SELF_SIGNED_CERTIFICATE'
 function selfSignedFor(tls: TLSOptions | undefined, workers: number): SelfSignedCertificate | undefined {
   const wanted = tls?.selfSigned
   if (wanted == null || wanted === false) return undefined
-  const inherited = workers > 0 && cluster.isWorker ? process.env[SELF_SIGNED_ENV] : undefined
+  const inherited = workers > 0 && cluster().isWorker ? process.env[SELF_SIGNED_ENV] : undefined
   if (inherited != null) {
     const parsed = JSON.parse(inherited) as SelfSignedCertificate & { validFrom: string; validTo: string }
     return { ...parsed, validFrom: new Date(parsed.validFrom), validTo: new Date(parsed.validTo) }

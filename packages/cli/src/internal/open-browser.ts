@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-
 /** The platform's opener: `xdg-open` on Linux and the BSDs, `open` on macOS, `start` on Windows. */
 export function openerFor(platform: NodeJS.Platform): { command: string; args: (url: string) => string[] } {
   if (platform === 'darwin') return { command: 'open', args: (url) => [url] }
@@ -18,7 +16,8 @@ export function openBrowser(url: string, platform: NodeJS.Platform = process.pla
   return new Promise((resolve) => {
     let child
     try {
-      child = spawn(command, args(url), { detached: true, stdio: 'ignore' })
+      // Fetched here, not imported at the top: only --open needs it (start-up time, issue 13).
+      child = process.getBuiltinModule('node:child_process').spawn(command, args(url), { detached: true, stdio: 'ignore' })
     } catch (error) {
       resolve(`cannot start ${command}: ${(error as Error).message}`)
       return

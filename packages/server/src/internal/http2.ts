@@ -1,7 +1,7 @@
-import { constants, createServer as createHTTP2Server } from 'node:http2'
 import type { Http2Server, Http2Session, ServerHttp2Stream } from 'node:http2'
 import type { TLSSocket } from 'node:tls'
 import type { HTTP2Options } from '../types.js'
+import { http2 } from './builtins.js'
 
 /** The settled limits of one server's HTTP/2 side. */
 export interface HTTP2Limits {
@@ -29,7 +29,7 @@ export class HTTP2Sessions {
   constructor(options: HTTP2Options, limits: HTTP2Limits, onSessionClosed: () => void) {
     this.#limits = limits
     this.#onSessionClosed = onSessionClosed
-    this.#server = createHTTP2Server({
+    this.#server = http2().createServer({
       settings: {
         maxConcurrentStreams: limits.maxConcurrentStreams,
         maxHeaderListSize: limits.maxHeaderListSize,
@@ -108,7 +108,7 @@ export class HTTP2Sessions {
         }
         resets += 1
         if (resets > this.#limits.maxResetsPerSecond && !session.destroyed) {
-          session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM)
+          session.goaway(http2().constants.NGHTTP2_ENHANCE_YOUR_CALM)
           session.destroy()
         }
       })

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
-import { createSecureContext } from 'node:tls'
 import type { TlsOptions as NodeTLSOptions } from 'node:tls'
 import { ServerError } from '../errors.js'
 import type { TLSOptions } from '../types.js'
+import { tls } from './builtins.js'
 import { errorCode, quote } from './system-errors.js'
 
 /** Catch the mistakes that need no file access, so the constructor can throw them. */
@@ -52,7 +52,7 @@ export async function loadTLS(settings: TLSOptions): Promise<NodeTLSOptions> {
   if (settings.password != null) options.passphrase = settings.password
   try {
     // Build a context once here only to turn OpenSSL's errors into ours before we bind.
-    createSecureContext(options)
+    tls().createSecureContext(options)
   } catch (error) {
     throw new ServerError('SH_ERR_SERVER_TLS', describeTLSError(error, settings), { cause: error })
   }

@@ -1,7 +1,7 @@
-import cluster from 'node:cluster'
 import type { Address, Worker } from 'node:cluster'
 import { SERVER_ERRORS, ServerError } from '../errors.js'
 import type { ServerErrorCode } from '../errors.js'
+import { cluster } from './builtins.js'
 import { deferred } from './deferred.js'
 import { errorCode } from './system-errors.js'
 
@@ -104,7 +104,7 @@ export class WorkerPool {
   }
 
   #fork(env: Record<string, string> | undefined): Worker {
-    const worker = cluster.fork(env)
+    const worker = cluster().fork(env)
     this.#workers.add(worker)
     // A send to a worker that has just died reports here; it must not crash the primary.
     worker.on('error', () => undefined)

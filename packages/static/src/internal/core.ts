@@ -5,7 +5,6 @@
  * only turn a plan into bytes on their kind of connection.
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { statSync, type Stats } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
@@ -861,7 +860,8 @@ export class StaticCore {
  * (`Content-Type`, `Content-Range`), the closing delimiter, and the total length.
  */
 function multipartFraming(ranges: readonly ByteRange[], type: string, size: number): Multipart {
-  const boundary = randomBytes(12).toString('hex')
+  // node:crypto fetched here, not imported at the top: only multi-range answers need it (start-up time).
+  const boundary = process.getBuiltinModule('node:crypto').randomBytes(12).toString('hex')
   const heads: Buffer[] = []
   let length = 0
   ranges.forEach((range, i) => {
