@@ -1,5 +1,6 @@
 // Builds a workspace package and the workspace packages it depends on, each only when its
-// dist/ is missing or older than its sources, so that a contributor's first
+// dist/ is missing or older than its sources (for the app, whose dist/ is a bundle, also when a
+// dependency's dist/ is newer), so that a contributor's first
 // `pnpm --filter <pkg> test` (or `bench`) works on a fresh clone with nothing built.
 //
 // In-process tests do not need it: they resolve sibling packages to their TypeScript source
@@ -42,12 +43,23 @@ function newest(dir) {
   return latest
 }
 
-function isStale(dir) {
+/** The oldest file directly in `dir`/dist (0 when there is none). Folders' times are left out: tsc rewrites the files in them, not the folders. */
+function builtAt(dir) {
   const dist = path.join(dir, 'dist')
-  if (!existsSync(dist)) return true
-  const built = readdirSync(dist).reduce((min, name) => Math.min(min, statSync(path.join(dist, name)).mtimeMs), Infinity)
+  if (!existsSync(dist)) return 0
+  const times = readdirSync(dist, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => statSync(path.join(dist, entry.name)).mtimeMs)
+  return times.length === 0 ? 0 : Math.min(...times)
+}
+
+/** A bundling package (one with scripts/bundle.mjs, the app) holds its dependencies' code too. */
+const bundles = (dir) => existsSync(path.join(dir, 'scripts', 'bundle.mjs'))
+
+function isStale(dir, deps) {
+  const built = builtAt(dir)
+  if (built === 0) return true
   const inputs = [path.join(dir, 'package.json'), path.join(dir, 'tsconfig.build.json'), path.join(root, 'tsconfig.base.json')]
-  return Math.max(newest(path.join(dir, 'src')), ...inputs.map((file) => statSync(file).mtimeMs)) > built
+  if (Math.max(newest(path.join(dir, 'src')), ...inputs.map((file) => statSync(file).mtimeMs)) > built) return true
+  return bundles(dir) && deps.some((dep) => existsSync(path.join(dep, 'dist')) && newest(path.join(dep, 'dist')) > built)
 }
 
 /** Build `dir`'s workspace dependencies, then `dir`, each when stale. */
@@ -55,14 +67,20 @@ export function ensureBuilt(dir, byName = workspace(), done = new Set()) {
   if (done.has(dir)) return
   done.add(dir)
   const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))
+  const deps = []
   for (const name of Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })) {
     const dep = byName.get(name)
-    if (dep !== undefined) ensureBuilt(dep, byName, done)
+    if (dep !== undefined) {
+      ensureBuilt(dep, byName, done)
+      deps.push(dep)
+    }
   }
-  if (manifest.scripts?.build === undefined || !isStale(dir)) return
+  if (manifest.scripts?.build === undefined || !isStale(dir, deps)) return
   const tsc = require.resolve('typescript/bin/tsc', { paths: [dir] })
-  process.stderr.write(`ensure-built: building ${manifest.name} (dist/ missing or older than src/)\n`)
+  process.stderr.write(`ensure-built: building ${manifest.name} (dist/ missing or older than its sources)\n`)
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' })
+  // The same second step as the package's `build` script.
+  if (bundles(dir)) execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: dir, stdio: 'inherit' })
 }
 
 /**

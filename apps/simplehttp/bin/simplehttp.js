@@ -7,5 +7,5 @@ import process from 'node:process'
 // only a slower start, never an error.
 module.enableCompileCache?.()
 
-const { main } = await import('../dist/main.js')
+const { main } = await import('../dist/simplehttp.js')
 process.exitCode = await main(process.argv.slice(2))

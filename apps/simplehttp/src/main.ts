@@ -12,7 +12,10 @@ import { optionsFor, run, type HTTP2RequestListener, type HandlerClass, type Han
 import { HTTPServer } from '@simplehttp/server'
 import { LiveReload, SimpleHTTPRequestHandler, createRequestListener } from '@simplehttp/static'
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+/** The app's version, from its package.json, read only when `--version` asks (start-up time, issue 13). */
+function appVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+}
 
 /** One watcher per directory for the life of the process (`--watch`). */
 const watchers = new Map<string, LiveReload>()
@@ -87,6 +90,8 @@ export function main(argv: readonly string[]): Promise<number> {
     http2For,
     stdout: process.stdout,
     stderr: process.stderr,
-    version,
+    get version() {
+      return appVersion()
+    },
   })
 }
