@@ -65,32 +65,35 @@ const KERNEL_TAKES_BYTES = 4 * 1024 * 1024
 export type Flushed = () => boolean
 
 /**
- * Chunk memory known to be free (see {@link Flushed}), by size (one of the three chunk sizes),
+ * Chunk memory known to be free (see {@link Flushed}), by size (16 KiB to 256 KiB, doubling),
  * for the next read. Allocating a fresh chunk per read costs, at thousands of reads a second, a
- * garbage collector busy with full collections and a process whose RSS stays ~40 MiB higher
- * after a burst of large downloads (freed chunks fragment the allocator's heap). A chunk goes
- * back as soon as the socket has taken it, so a few per size suffice; at most SPARE_BYTES per
- * size are kept.
+ * garbage collector busy with full collections, and dead chunks that wait outside the JS heap
+ * for a collection that a server sending large files (little JS garbage) seldom runs: its RSS
+ * stayed ~40 MiB higher after a burst of large downloads. A chunk goes back as soon as the
+ * socket has taken it. At most `keep` of each size are kept (10.3 MiB in all): enough for the
+ * chunks and read-aheads of 8 fast downloads, or of 64 range requests, at once; the sizes in
+ * between are used for one write each while a chunk grows.
  */
-const spare = new Map<number, ArrayBuffer[]>([
-  [SLOW_CHUNK_SIZE, []],
-  [FIRST_CHUNK_SIZE, []],
-  [CHUNK_SIZE, []],
+const spare = new Map<number, { readonly free: ArrayBuffer[]; readonly keep: number }>([
+  [SLOW_CHUNK_SIZE, { free: [], keep: 64 }],
+  [2 * SLOW_CHUNK_SIZE, { free: [], keep: 8 }],
+  [FIRST_CHUNK_SIZE, { free: [], keep: 64 }],
+  [2 * FIRST_CHUNK_SIZE, { free: [], keep: 8 }],
+  [CHUNK_SIZE, { free: [], keep: 16 }],
 ])
-const SPARE_BYTES = 1024 * 1024
 
 /** `length` bytes of chunk memory: a view of a spare chunk of `size` when `reuse`, else fresh. */
 function chunkBuffer(length: number, size: number, reuse: boolean): Buffer {
   if (!reuse) return Buffer.allocUnsafe(length)
-  const memory = spare.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size).buffer
+  const memory = spare.get(size)?.free.pop() ?? Buffer.allocUnsafeSlow(size).buffer
   return Buffer.from(memory, 0, length)
 }
 
 /** Keep `chunk`'s memory for a later read if it is a pooled chunk, there is room, and the writer let go of it. */
 function recycle(chunk: Buffer, flushed: Flushed): void {
   const memory = chunk.buffer as ArrayBuffer
-  const free = spare.get(memory.byteLength)
-  if (free !== undefined && (free.length + 1) * memory.byteLength <= SPARE_BYTES && flushed()) free.push(memory)
+  const sized = spare.get(memory.byteLength)
+  if (sized !== undefined && sized.free.length < sized.keep && flushed()) sized.free.push(memory)
 }
 
 /** A chunk to read file bytes into: from the spare ones when `flushed` can tell when it is free again. */
