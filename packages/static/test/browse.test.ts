@@ -722,6 +722,8 @@ describe('a file that changes while it is archived', () => {
 
   for (const [what, change] of [
     ['disappears', () => unlink(path.join(treeRoot, '3.bin'))],
+    // Open already (its bytes still readable through the descriptor): the name is gone all the same.
+    ['is deleted while it is being read', () => unlink(path.join(treeRoot, '1.bin'))],
     ['shrinks', () => truncate(path.join(treeRoot, '3.bin'), 1000)],
     ['is rewritten in place (same size)', () => rewriteFirstByte(path.join(treeRoot, '3.bin'))],
   ] as const) {

@@ -14,12 +14,16 @@
  * @see https://pubs.opengroup.org/onlinepubs/9699919799/utilities/pax.html (ustar and pax)
  * @module
  */
+import { close, fstatSync, open, type Stats } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import { constants as zlibConstants, crc32, createGzip } from 'node:zlib'
+import { constants as zlibConstants, crc32 as zlibCrc32, createGzip } from 'node:zlib'
 import { StaticError } from '../errors.js'
-import { READ_CHUNK_SIZE, type BodySource, type Flushed } from '../response-body.js'
+import { READ_CHUNK_SIZE, recycleChunk, takeChunk, type BodySource, type BodyWriter, type Flushed } from '../response-body.js'
+import { fsArg } from '../resolver.js'
 import { fileChunks, zlibSource } from './file-stream.js'
 import { readVisibleEntries, type VisibleEntry } from './entries.js'
+import { OpenFile } from './open-files.js'
 import type { ListingPolicy } from './listing.js'
 
 /** The archive formats, as `?download=` names them. */
@@ -287,6 +291,150 @@ function endRecords(count: number, cdOffset: number, cdSize: number, force64: bo
   return out
 }
 
+/** `crc(data, previous)`: the CRC-32 of ZIP (ISO-HDLC), continued from `previous` (0 to start). */
+type Crc32 = (data: Buffer, previous: number) => number
+
+let fastestCrc32: Crc32 | undefined
+
+/**
+ * The CRC-32 is most of the CPU a stored ZIP costs beyond sending the bytes (every byte passes
+ * through it): zlib's runs at about 3 GB/s on a recent x86, the optional `@node-rs/crc32`
+ * (carry-less multiply, SIMD) about three times as fast. Loaded with the first ZIP, not at
+ * startup, and used only if it gives the check value of the CRC-32 catalogue; zlib's otherwise
+ * (the package has no build for this platform, or is not installed).
+ */
+function zipCrc32(): Crc32 {
+  if (fastestCrc32 === undefined) {
+    fastestCrc32 = zlibCrc32
+    try {
+      const { crc32 } = createRequire(import.meta.url)('@node-rs/crc32') as { crc32: Crc32 }
+      if (crc32(Buffer.from('123456789'), 0) === 0xcbf43926 && crc32(Buffer.from('56789'), crc32(Buffer.from('1234'), 0)) === 0xcbf43926) {
+        fastestCrc32 = crc32
+      }
+    } catch {
+      // Not installed for this platform: zlib's.
+    }
+  }
+  return fastestCrc32
+}
+
+/** Whether the file is still the one the walk saw. */
+function sameAsWalked(stats: Stats, entry: VisibleEntry): boolean {
+  return stats.ino === entry.ino && stats.dev === entry.dev && stats.size === entry.size && stats.mtimeMs === entry.mtimeMs
+}
+
+/** A member's file, open; `fd` for the check after its last byte (the {@link OpenFile} keeps its own private). */
+interface OpenMember {
+  readonly file: OpenFile
+  readonly fd: number
+}
+
+/**
+ * Open a member's file and check it against the walk: one thread-pool trip (the callback API,
+ * then an fstat of the open descriptor, which does no I/O on a local file system), where a
+ * `FileHandle` takes two, each with its promise.
+ */
+function openMember(member: ArchiveMember): Promise<OpenMember> {
+  const { entry } = member
+  return new Promise((resolve, reject) => {
+    open(fsArg(entry.fsPath), 'r', (error, fd) => {
+      if (error != null) {
+        reject(changed(member.name, 'disappeared'))
+        return
+      }
+      let stats: Stats
+      try {
+        stats = fstatSync(fd)
+      } catch (statError) {
+        close(fd, ignore)
+        reject(statError instanceof Error ? statError : changed(member.name, 'disappeared'))
+        return
+      }
+      if (!sameAsWalked(stats, entry)) {
+        close(fd, ignore)
+        reject(changed(member.name, 'changed'))
+        return
+      }
+      resolve({ file: new OpenFile(fd, stats.dev, stats.ino), fd })
+    })
+  })
+}
+
+/** The bytes a read gave, or `changed` when the file ended before the walk's size. */
+function bytesRead(member: ArchiveMember, buffer: Buffer, length: number, count: number): Buffer {
+  if (count === 0) throw changed(member.name, 'shrank')
+  return count < length ? buffer.subarray(0, count) : buffer
+}
+
+async function readAhead(member: ArchiveMember, file: OpenFile, position: number, length: number, flushed: Flushed | undefined): Promise<Buffer> {
+  const buffer = takeChunk(length, flushed)
+  return bytesRead(member, buffer, length, await file.readAsync(buffer, length, position))
+}
+
+/**
+ * Write one member's bytes to `out` and return their CRC-32, taken from each chunk while it is
+ * in memory anyway. Reads as a single file is served (see `OpenFile.read`): on the event loop
+ * once reads prove to come from the page cache, otherwise in the thread pool with the next
+ * chunk read while this one is written (two chunks in memory at most). The file must still be
+ * the walk's after its last byte, and still have a name: otherwise `SH_ERR_STATIC_FILE_CHANGED`.
+ */
+async function copyMember(member: ArchiveMember, opened: OpenMember, out: BodyWriter, flushed: Flushed | undefined): Promise<number> {
+  const { file } = opened
+  const crc32 = zipCrc32()
+  const size = member.entry.size
+  let crc = 0
+  let position = 0
+  let ahead: Promise<Buffer> | undefined
+  try {
+    while (position < size) {
+      let chunk: Buffer
+      if (ahead !== undefined) {
+        chunk = await ahead
+        ahead = undefined
+      } else {
+        const length = Math.min(READ_CHUNK_SIZE, size - position)
+        const buffer = takeChunk(length, flushed)
+        const read = file.read(buffer, length, position)
+        chunk = bytesRead(member, buffer, length, typeof read === 'number' ? read : await read)
+      }
+      position += chunk.length
+      const wait = out.write(chunk)
+      // While the socket sends what it took: the CRC only reads the chunk.
+      crc = crc32(chunk, crc)
+      if (position < size && !file.readsFast) {
+        ahead = readAhead(member, file, position, Math.min(READ_CHUNK_SIZE, size - position), flushed)
+      }
+      if (wait !== undefined) await wait
+      recycleChunk(chunk, flushed)
+    }
+  } catch (error) {
+    // A read already started must not turn into an unhandled rejection.
+    ahead?.catch(ignore)
+    throw error
+  }
+  const after = fstatSync(opened.fd)
+  if (after.nlink === 0) throw changed(member.name, 'disappeared')
+  if (after.size !== size || after.mtimeMs !== member.entry.mtimeMs) throw changed(member.name, 'changed')
+  return crc
+}
+
+/** The next file member at or after `start`, opening already (while the one before it is written). */
+function openNext(layout: readonly ZipLayout[], start: number): { index: number; opened: Promise<OpenMember> } | undefined {
+  for (let index = start; index < layout.length; index++) {
+    const member = (layout[index] as ZipLayout).member
+    if (member.isDirectory) continue
+    const opened = openMember(member)
+    // Awaited when its turn comes; until then a failure must not count as unhandled.
+    opened.catch(ignore)
+    return { index, opened }
+  }
+  return undefined
+}
+
+function ignore(): void {
+  // A failure already reported, or a descriptor closed on the way out.
+}
+
 /**
  * A ZIP of `members`, stored (no compression), as a body whose exact length is known now: every
  * header's size follows from the names and the walk's sizes; only the CRC-32s wait for the data
@@ -314,23 +462,37 @@ export function zipSource(members: readonly ArchiveMember[], zip64: Zip64Mode = 
     length,
     async produce(out, flushed) {
       const crcs: number[] = []
-      for (const item of layout) {
-        const header = localHeader(item)
-        const wait = out.write(header)
-        if (wait !== undefined) await wait
-        if (item.member.isDirectory) {
-          crcs.push(0)
-          continue
+      // The next file is opened and checked while the one before it is written: its trips to
+      // the thread pool then cost no time between members.
+      let next = openNext(layout, 0)
+      try {
+        for (let i = 0; i < layout.length; i++) {
+          const item = layout[i] as ZipLayout
+          const header = localHeader(item)
+          const wait = out.write(header)
+          if (wait !== undefined) await wait
+          if (item.member.isDirectory) {
+            crcs.push(0)
+            continue
+          }
+          const opening = next?.index === i ? next.opened : openMember(item.member)
+          next = openNext(layout, i + 1)
+          const opened = await opening
+          let crc: number
+          try {
+            crc = await copyMember(item.member, opened, out, flushed)
+          } finally {
+            opened.file.release()
+          }
+          crcs.push(crc)
+          const descriptor = out.write(dataDescriptor(item, crc))
+          if (descriptor !== undefined) await descriptor
         }
-        let crc = 0
-        for await (const chunk of memberChunks(item.member, flushed)) {
-          crc = crc32(chunk, crc)
-          const written = out.write(chunk)
-          if (written !== undefined) await written
-        }
-        crcs.push(crc)
-        const descriptor = out.write(dataDescriptor(item, crc))
-        if (descriptor !== undefined) await descriptor
+      } finally {
+        // Cut short: the file opened ahead is closed too.
+        next?.opened.then((opened) => {
+          opened.file.release()
+        }, ignore)
       }
       // The central directory in pieces of about a chunk, so a folder of many files is not one big buffer.
       let pending: Buffer[] = []
