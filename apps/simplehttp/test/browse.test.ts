@@ -170,17 +170,6 @@ describe('--listing and --archive', () => {
     }
   })
 
-  it('serves a folder\'s files one by one too, with types from the mime-types database (which the bundle loads at run time)', async () => {
-    const root = await tempDir()
-    await writeFile(path.join(root, 'part.bin'), 'bytes\n')
-    await writeFile(path.join(root, 'clip.webm'), 'not really a video\n')
-    const app = await startApp(root, '--listing', 'rich', '--archive', '-q')
-    for (const [name, type] of [['part.bin', 'application/octet-stream'], ['clip.webm', 'video/webm']] as const) {
-      const out = (await curl('-o', '/dev/null', '-w', '%{http_code} %{content_type}', `${app.origin}/${name}`)).toString()
-      expect(out, name).toBe(`200 ${type}`)
-    }
-  })
-
   it('--archive streams a 2 GiB folder without raising the peak RSS by more than 32 MiB', async () => {
     const root = await tempDir()
     await mkdir(path.join(root, 'big'))
