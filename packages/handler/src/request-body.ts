@@ -15,6 +15,11 @@ export const kDiscard: unique symbol = Symbol('RequestBody.discard')
 /** Whether the handler has asked for body bytes. */
 export const kTouched: unique symbol = Symbol('RequestBody.touched')
 
+/** Received pieces smaller than this are joined with their neighbours when iterating. */
+const JOIN_BELOW = 16 * 1024
+/** The most bytes one joined piece holds. */
+const JOIN_LIMIT = 64 * 1024
+
 /** What the body needs from its connection: more bytes, or an error explaining why not. */
 export interface BodySource {
   fillBody(): Promise<void>
@@ -101,7 +106,7 @@ export class RequestBody implements AsyncIterable<Buffer> {
         await this.#source.fillBody()
         continue
       }
-      yield this.#take(this.#buffered)
+      yield this.#take(this.#nextPieceSize())
     }
   }
 
@@ -138,6 +143,23 @@ export class RequestBody implements AsyncIterable<Buffer> {
       offset += chunk.length
     }
     return -1
+  }
+
+  /**
+   * How much the iterator hands out next: a received chunk as it is (a view, no copy), or a run
+   * of small ones (tiny chunked-encoding chunks) joined up to JOIN_LIMIT, so a reader is not
+   * called for every few bytes. Joining everything buffered would copy every byte of an upload.
+   */
+  #nextPieceSize(): number {
+    const chunks = this.#chunks
+    let size = (chunks[0] as Buffer).length
+    if (size >= JOIN_BELOW) return size
+    for (let i = 1; i < chunks.length; i++) {
+      const next = (chunks[i] as Buffer).length
+      if (next >= JOIN_BELOW || size + next > JOIN_LIMIT) break
+      size += next
+    }
+    return size
   }
 
   #take(size: number): Buffer {

@@ -42,10 +42,16 @@ export type NoRequest = 'closed' | 'timeout' | 'shutdown'
 /** What the wait for the next request gives: its head, the parse error to answer, or none. */
 export type NextRequest = RequestHead | HTTPParseError | { none: NoRequest; partial: boolean }
 
-/** Body bytes buffered for the handler before the parser stops reading ahead. */
-const BODY_HIGH_WATER_MARK = 64 * 1024
+/**
+ * Body bytes buffered for the handler before the parser stops reading ahead. Together with
+ * INPUT_HIGH_WATER_MARK this bounds what one connection holds: under 1 MiB of parsed body plus
+ * 1 MiB of unparsed input, each overshooting by at most one socket read (64 KiB), i.e. about
+ * 2.1 MiB per connection whatever the body's size. 64 KiB made the socket stop every read
+ * while an upload's handler wrote to disk.
+ */
+const BODY_HIGH_WATER_MARK = 1024 * 1024
 /** Unparsed socket bytes held before the socket is paused (while a handler is busy, say). */
-const INPUT_HIGH_WATER_MARK = 64 * 1024
+const INPUT_HIGH_WATER_MARK = 1024 * 1024
 /** After the handler has answered, at most this many unread body bytes are read and dropped. */
 const DRAIN_LIMIT = 1024 * 1024
 
@@ -59,7 +65,11 @@ export class Connection implements ParserCallbacks {
   readonly #parser: RequestParser
   readonly #timeouts: ConnectionTimeouts
 
-  #pending: Buffer | undefined
+  /** Socket chunks not parsed yet, oldest first (kept apart: joining them would copy each byte). */
+  #pending: Buffer[] = []
+  #pendingBytes = 0
+  /** Set when a callback paused the parser during the current `execute`. */
+  #stopped = false
   #head: RequestHead | undefined
   #body: RequestBody | undefined
   #eof = false
@@ -92,10 +102,11 @@ export class Connection implements ParserCallbacks {
     // response, and CPython serves it; net.Server's default would end our side on its FIN.
     socket.allowHalfOpen = true
     socket.on('data', (chunk: Buffer) => {
-      this.#pending = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk])
+      this.#pending.push(chunk)
+      this.#pendingBytes += chunk.length
       // Nobody may be parsing right now (the handler is busy before reading its body, or a
       // client pipelines ahead): stop reading rather than buffer whatever the client sends.
-      if (this.#pending.length >= INPUT_HIGH_WATER_MARK && !this.#paused) {
+      if (this.#pendingBytes >= INPUT_HIGH_WATER_MARK && !this.#paused) {
         this.#paused = true
         socket.pause()
       }
@@ -127,20 +138,20 @@ export class Connection implements ParserCallbacks {
     this.#bodyWaitMs = 0
     this.#head = head
     this.#body = new RequestBody(this, head.framing)
-    this.#parser.pause()
+    this.#stop()
   }
 
   onBody(chunk: Buffer): void {
     const body = this.#body
     if (body === undefined) return
     body[kPush](chunk)
-    if (body.buffered >= this.#bodyMark) this.#parser.pause()
+    if (body.buffered >= this.#bodyMark) this.#stop()
   }
 
   onEnd(trailers: HeaderList | undefined): void {
     this.#body?.[kEnd](trailers)
     // Parse no further: the next request waits until this one has been answered.
-    this.#parser.pause()
+    this.#stop()
   }
 
   // ---- what the handler asks for ------------------------------------------------------------
@@ -290,7 +301,7 @@ export class Connection implements ParserCallbacks {
   bodyCompleteNow(): boolean {
     const body = this.#body
     if (body === undefined) return true
-    if (!body.complete && this.#pending !== undefined) this.#feed()
+    if (!body.complete && this.#pendingBytes > 0) this.#feed()
     return body.complete && this.#parser.error === undefined
   }
 
@@ -343,7 +354,7 @@ export class Connection implements ParserCallbacks {
         clearTimeout(this.#timer)
         resolve()
       })
-      this.#pending = undefined
+      this.#dropPending()
       socket.removeAllListeners('data')
       socket.on('data', () => undefined)
       this.#paused = false
@@ -354,20 +365,45 @@ export class Connection implements ParserCallbacks {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  /** Run the parser over buffered bytes until it pauses; hold the socket while bytes wait. */
+  /**
+   * Run the parser over buffered chunks, one by one, until it pauses; hold the socket while
+   * INPUT_HIGH_WATER_MARK bytes or more wait (below that, reading on while the handler works).
+   */
   #feed(): void {
+    const parser = this.#parser
     const pending = this.#pending
-    if (pending !== undefined && !this.#parser.finished) {
-      const consumed = this.#parser.execute(pending)
-      this.#pending = consumed < pending.length ? pending.subarray(consumed) : undefined
+    while (pending.length > 0 && !parser.finished) {
+      const chunk = pending[0] as Buffer
+      this.#stopped = false
+      const consumed = parser.execute(chunk)
+      this.#pendingBytes -= consumed
+      if (consumed < chunk.length) {
+        pending[0] = chunk.subarray(consumed)
+        break
+      }
+      pending.shift()
+      // A callback paused the parser at the chunk's very end: the next request waits.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the callbacks
+      if (this.#stopped) break
     }
-    if (this.#parser.finished) this.#pending = undefined
-    const hold = this.#pending !== undefined
+    if (parser.finished) this.#dropPending()
+    const hold = this.#pendingBytes >= INPUT_HIGH_WATER_MARK
     if (hold !== this.#paused && !this.closed) {
       this.#paused = hold
       if (hold) this.socket.pause()
       else this.socket.resume()
     }
+  }
+
+  /** Stop the parser after the current callback (see `#feed`). */
+  #stop(): void {
+    this.#stopped = true
+    this.#parser.pause()
+  }
+
+  #dropPending(): void {
+    this.#pending = []
+    this.#pendingBytes = 0
   }
 
   #notify(): void {
@@ -387,7 +423,7 @@ export class Connection implements ParserCallbacks {
     // Not `#shuttingDown`: resolving at once would spin a caller that is still waiting for
     // bytes (a body read, a half-received head) in a microtask loop that starves all I/O.
     // shutdown() wakes the current wait instead, and pollRequest checks the flag itself.
-    if (this.#pending !== undefined || this.closed || this.#eof) {
+    if (this.#pendingBytes > 0 || this.closed || this.#eof) {
       return Promise.resolve(true)
     }
     if (this.#paused) {
