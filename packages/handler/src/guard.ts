@@ -69,6 +69,10 @@ const MAX_DELAY_MS = 5_000
 const MAX_TRACKED_ADDRESSES = 10_000
 /** Verified `Authorization` values remembered, so bcrypt's cost is paid once per password, not per request. */
 const MAX_VERIFIED = 256
+/** `Host` values whose verdict is remembered (the same few arrive on every request). */
+const MAX_HOST_VERDICTS = 256
+/** Longer `Host` values are judged every time, so a client cannot fill memory with big keys. */
+const MAX_REMEMBERED_HOST_LENGTH = 256
 
 /**
  * The access rules of a server, checked before `do<METHOD>` runs. Give one to a handler class
@@ -89,6 +93,12 @@ export class AccessGuard {
   readonly #failures = new Map<string, number>()
   readonly #failureDelayMs: number
   readonly #verified = new Set<string>()
+  /**
+   * `Host` header → the refused name, or `null` when allowed. The verdict depends on the header
+   * and this guard's fixed settings only, and the Host check runs on every request under
+   * `--watch`: parsing it once per distinct value keeps that cost off the page's answer.
+   */
+  readonly #hostVerdicts = new Map<string, string | null>()
   /** A hash to compare against when the user is unknown, so both paths cost the same (bcrypt of 'not a password', cost 4). */
   readonly #dummyHash = '$2b$04$XfYf3bSYM5lSiNJ5xFCet.nnEWfWcii0UXmFYOeSuQhEiB.8wSpo2'
 
@@ -152,6 +162,18 @@ export class AccessGuard {
     const header = request.headers.get('host')
     // HTTP/1.0 without Host: no browser sends that, so no rebinding page can either.
     if (header === undefined) return undefined
+    const verdicts = this.#hostVerdicts
+    const known = verdicts.get(header)
+    if (known !== undefined) return known ?? undefined
+    const refused = this.#judgeHost(header, allowed)
+    if (header.length <= MAX_REMEMBERED_HOST_LENGTH) {
+      if (verdicts.size >= MAX_HOST_VERDICTS) verdicts.clear()
+      verdicts.set(header, refused ?? null)
+    }
+    return refused
+  }
+
+  #judgeHost(header: string, allowed: readonly string[]): string | undefined {
     const name = hostName(header)
     if (name === undefined) return header.slice(0, 100)
     if (net.isIP(name) !== 0) return undefined

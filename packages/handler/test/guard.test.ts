@@ -64,6 +64,22 @@ function withHost(port: number, host: string): Promise<{ status: number; text: (
 const basic = (user: string, pass: string): string => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`
 
 describe('Host check (DNS rebinding)', () => {
+  it('keeps each Host verdict through repeats, many distinct names and long names (the verdicts are remembered)', async () => {
+    const { Handler, dispatched } = guarded(new AccessGuard({ allowedHosts: ['files.example'] }))
+    const { port } = await serve(Handler)
+    const long = `${'a'.repeat(300)}.example`
+    for (let round = 0; round < 3; round++) {
+      expect((await withHost(port, 'files.example')).status).toBe(200)
+      expect((await withHost(port, 'evil.example')).status).toBe(403)
+      expect((await withHost(port, long)).status).toBe(403)
+    }
+    // More distinct names than are remembered: the verdicts stay right once the memory is full.
+    for (let i = 0; i < 300; i++) expect((await withHost(port, `n${i}.evil`)).status).toBe(403)
+    expect((await withHost(port, 'files.example')).status).toBe(200)
+    expect((await withHost(port, 'evil.example')).status).toBe(403)
+    expect(dispatched.length).toBe(4)
+  })
+
   it('allows IP literals, localhost, *.localhost, this host name and listed names; refuses the rest with a hint', async () => {
     const { Handler, dispatched } = guarded(new AccessGuard({ allowedHosts: ['files.example', '.lan'] }))
     const { port } = await serve(Handler)

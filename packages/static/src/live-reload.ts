@@ -308,7 +308,11 @@ interface PlainResponse {
  * response (the handler class has its own); returns false when the path is not one of them.
  */
 export function serveLiveReload(live: LiveReload, req: PlainRequest, res: PlainResponse): boolean {
-  const urlPath = (req.url ?? '/').split('?', 1)[0] ?? '/'
+  const url = req.url ?? '/'
+  // Every request passes here: a URL outside the reserved prefix (whose path is a prefix of the
+  // URL) goes on without splitting off its query.
+  if (!live.isReserved(url)) return false
+  const urlPath = url.split('?', 1)[0] ?? '/'
   if (!live.isReserved(urlPath)) return false
   const head = req.method === 'HEAD'
   if (urlPath === live.scriptPath) {

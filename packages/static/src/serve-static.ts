@@ -80,25 +80,23 @@ export function serveStatic(root: string, options?: ServeStaticOptions): StaticM
     // Express and Connect strip a mount path from req.url and keep the full one in originalUrl.
     const original = (req as { originalUrl?: unknown }).originalUrl
     const publicTarget = typeof original === 'string' ? original : target
-    let file: string | undefined
-    const requestHooks: StaticHooks =
-      settings.setHeaders === undefined ? hooks : { guessType, onFile: (p) => (file = p) }
-    const headers = headerReader(req, kept === undefined ? hidden : hiddenWhenKept)
-    const reply: Reply = { req, res, next, method, settings, kept, file: () => file, core, hooks: requestHooks, target, publicTarget }
+    const headers = new NodeHeaders(req, kept === undefined ? hidden : hiddenWhenKept)
+    const reply: Reply = { req, res, next, method, settings, kept, file: undefined, core, hooks, target, publicTarget }
+    // setHeaders(res, path, stat) is told the file chosen: only then is the core asked for it.
+    if (settings.setHeaders !== undefined) reply.hooks = { guessType, onFile: (p) => (reply.file = p) }
+    const requestHooks = reply.hooks
     let plan: StaticPlan | Promise<StaticPlan>
+    let pending: Promise<void> | undefined
     try {
       plan = core.plan({ method, target, publicTarget, headers }, requestHooks)
+      // Most answers (a 304, a HEAD, a small file from memory, an error) are planned and sent
+      // without a promise: each one here would be a trip through the microtask queue.
+      pending = plan instanceof Promise ? plan.then((p) => answer(p, reply)) : answer(plan, reply)
     } catch (error) {
       fail(res, error, next)
       return
     }
-    if (plan instanceof Promise) {
-      plan.then((p) => answer(p, reply)).catch((error: unknown) => {
-        fail(res, error, next)
-      })
-      return
-    }
-    answer(plan, reply).catch((error: unknown) => {
+    pending?.catch((error: unknown) => {
       fail(res, error, next)
     })
   }
@@ -112,9 +110,10 @@ interface Reply {
   readonly method: 'GET' | 'HEAD'
   readonly settings: ResolvedServeStaticOptions
   readonly kept: number | undefined
-  readonly file: () => string | undefined
+  /** The file chosen (told only when `setHeaders` needs it). */
+  file: string | undefined
   readonly core: StaticCore
-  readonly hooks: StaticHooks
+  hooks: StaticHooks
   readonly target: string
   readonly publicTarget: string
 }
@@ -157,54 +156,66 @@ function hiddenHeaders(settings: ResolvedServeStaticOptions): ReadonlySet<string
 }
 
 /** `req.headers` (lower-case keys; arrays only for `set-cookie`) as the core reads headers. */
-function headerReader(req: IncomingMessage, hidden: ReadonlySet<string> | undefined): RequestHeaders {
-  const headers = req.headers
-  return {
-    get(name) {
-      if (hidden?.has(name)) return undefined
-      const value = headers[name]
-      return Array.isArray(value) ? value.join(', ') : value
-    },
+class NodeHeaders implements RequestHeaders {
+  readonly #headers: IncomingMessage['headers']
+  readonly #hidden: ReadonlySet<string> | undefined
+
+  constructor(req: IncomingMessage, hidden: ReadonlySet<string> | undefined) {
+    this.#headers = req.headers
+    this.#hidden = hidden
+  }
+
+  get(name: string): string | undefined {
+    if (this.#hidden?.has(name)) return undefined
+    const value = this.#headers[name]
+    return Array.isArray(value) ? value.join(', ') : value
   }
 }
 
-async function answer(plan: StaticPlan, reply: Reply): Promise<void> {
+function headerReader(req: IncomingMessage, hidden: ReadonlySet<string> | undefined): RequestHeaders {
+  return new NodeHeaders(req, hidden)
+}
+
+/** Send what the plan says. A promise only when something is left to wait for (a listing, a stream). */
+function answer(plan: StaticPlan, reply: Reply): Promise<void> | undefined {
   const { settings } = reply
   if (plan.kind === 'listing') {
     // serve-static has no listings: a directory URL without an index page is not found, unless
     // our `listing` option asks for one.
     if (settings.core.listing === 'off') {
       notServed(reply, 404, !settings.fallthrough)
-      return
+      return undefined
     }
-    const listed = await reply.core.listDirectory(plan.path, reply.publicTarget, headerReader(reply.req, undefined))
-    if (listed.kind === 'listing') throw new Error('listDirectory() returned a listing plan')
-    await answer(listed, reply)
-    return
+    return answerListing(plan.path, reply)
   }
   if (plan.kind === 'refuse') {
     let status: number = plan.status
     if (plan.reason === 'traversal') status = 403
     else if (plan.reason === 'dotfile' && settings.dotfiles === 'deny') status = 403
     // A 412 comes after the file was found, and serve-static forwards every error from then on.
-    if (status === 412) await notServedAfterFile(reply, 412, undefined)
+    if (status === 412) return notServedAfterFile(reply, 412, undefined)
     // A folder too large to archive, or too many downloads at once: this server's answer, not
     // "not here" for the next middleware.
-    else if (plan.reason === 'archive-too-large' || plan.reason === 'archives-busy') notServed(reply, status, true)
+    if (plan.reason === 'archive-too-large' || plan.reason === 'archives-busy') notServed(reply, status, true)
     else notServed(reply, status, !settings.fallthrough)
-    return
+    return undefined
   }
   if (plan.status === 301) {
     if (!settings.redirect) notServed(reply, 404, !settings.fallthrough)
     else sendRedirect(reply, plan.headers)
-    return
+    return undefined
   }
   if (plan.status === 416) {
     const range = plan.headers.find(([name]) => name === 'Content-Range')
-    await notServedAfterFile(reply, 416, range === undefined ? undefined : { 'Content-Range': range[1] })
-    return
+    return notServedAfterFile(reply, 416, range === undefined ? undefined : { 'Content-Range': range[1] })
   }
-  await sendFile(reply, plan)
+  return sendFile(reply, plan)
+}
+
+async function answerListing(dirPath: string, reply: Reply): Promise<void> {
+  const listed = await reply.core.listDirectory(dirPath, reply.publicTarget, headerReader(reply.req, undefined))
+  if (listed.kind === 'listing') throw new Error('listDirectory() returned a listing plan')
+  await answer(listed, reply)
 }
 
 /** What the core must not see to plan the plain 200 head of a file that got a 412 or 416. */
@@ -222,7 +233,7 @@ async function notServedAfterFile(reply: Reply, status: 412 | 416, headers: Reco
     const request = { method: 'HEAD' as const, target: reply.target, publicTarget: reply.publicTarget, headers: headerReader(reply.req, HIDDEN_FOR_HEAD) }
     const head = await reply.core.plan(request, reply.hooks)
     if (head.kind === 'send' && head.status === 200) {
-      const file = reply.file()
+      const file = reply.file
       if (settings.setHeaders !== undefined && file !== undefined) settings.setHeaders(res, file, statSync(file))
       setFileHeaders(reply, head.headers, 200, true)
     }
@@ -238,7 +249,8 @@ async function notServedAfterFile(reply: Reply, status: 412 | 416, headers: Reco
 function setFileHeaders(reply: Reply, headers: readonly HeaderPair[], status: number, validatorsOnly: boolean): void {
   const { res, settings } = reply
   const keepTheirs = status !== 206
-  const seen = new Set<string>()
+  // Names set by this loop, for headers the plan repeats (extra headers); made only when needed.
+  let seen: Set<string> | undefined
   for (const [name, value] of headers) {
     switch (name) {
       case 'Content-type':
@@ -258,6 +270,7 @@ function setFileHeaders(reply: Reply, headers: readonly HeaderPair[], status: nu
     const key = name.toLowerCase()
     // RFC 9113 §8.2.2: HTTP/2 has no connection-specific fields (the stream's end ends the body).
     if (key === 'connection' && 'stream' in res) continue
+    seen ??= new Set()
     if (seen.has(key)) res.appendHeader(name, value)
     else res.setHeader(name, value)
     seen.add(key)
@@ -351,17 +364,21 @@ function sendErrorDocument(res: ServerResponse, method: string, status: number, 
 /** Headers a 304 must not carry (RFC 9110 §15.4.5), in case `setHeaders` set them. */
 const CONTENT_HEADERS = ['Content-Type', 'Content-Length', 'Content-Encoding', 'Content-Range', 'Content-Language']
 
-async function sendFile(reply: Reply, plan: Extract<StaticPlan, { kind: 'send' }>): Promise<void> {
+/** The file's answer; synchronous unless a body has to be streamed. */
+function sendFile(reply: Reply, plan: Extract<StaticPlan, { kind: 'send' }>): Promise<void> | undefined {
   const { res, method, settings } = reply
   const body = plan.body
+  let streaming: Promise<void> | undefined
   try {
     if (res.headersSent) {
       // Someone answered already; there is nothing left to do but not make it worse.
-      return
+      return undefined
     }
     const setHeaders = settings.setHeaders
-    const file = reply.file()
-    if (setHeaders !== undefined && file !== undefined) setHeaders(res, file, statSync(file))
+    if (setHeaders !== undefined) {
+      const file = reply.file
+      if (file !== undefined) setHeaders(res, file, statSync(file))
+    }
     const status = plan.status === 200 && reply.kept !== undefined ? reply.kept : plan.status
     res.statusCode = status
     // Headers set by setHeaders (or earlier middleware) win over the defaults, as in send.
@@ -369,18 +386,20 @@ async function sendFile(reply: Reply, plan: Extract<StaticPlan, { kind: 'send' }
     if (status === 304 && setHeaders !== undefined) for (const name of CONTENT_HEADERS) res.removeHeader(name)
     if (body === undefined || method === 'HEAD') {
       res.end()
-      return
+      return undefined
     }
     const whole = body.buffer
     if (whole !== undefined) {
       // Small bodies leave with the head in one write.
       res.end(whole)
-      return
+      return undefined
     }
-    await sendBody(res, body)
+    streaming = sendBody(res, body)
   } finally {
-    await body?.close()
+    // A body in memory (or none) is released at once; a stream once it is sent.
+    if (streaming === undefined) void body?.close()
   }
+  return streaming.finally(() => body.close())
 }
 
 /** Unexpected errors: `next(error)` as Express expects, else a 500 (or a cut connection mid-body). */

@@ -231,8 +231,10 @@ describe('open pages and the connection timeouts', () => {
     await writeFile(path.join(root, 'index.html'), '<body>x</body>')
     live = new LiveReload(root, { debounceMs: 20 }).start()
     const Handler = quiet(SimpleHTTPRequestHandler.withOptions({ directory: root, liveReload: live }))
-    // Every timeout far shorter than the time the pages stay open below.
-    const timeouts = { headersTimeout: 200, keepAliveTimeout: 200, bodyTimeout: 200, writeTimeout: 200 }
+    // Every timeout far shorter than the time the pages stay open below. The header timeout is
+    // the longest: it runs from the connection's accept, and a hundred connections opened at once
+    // on a busy machine may wait that long for their head to be read at all.
+    const timeouts = { headersTimeout: 1000, keepAliveTimeout: 200, bodyTimeout: 200, writeTimeout: 200 }
     server = net.createServer((socket) => {
       sockets.add(socket)
       socket.on('close', () => sockets.delete(socket))
@@ -265,8 +267,8 @@ describe('open pages and the connection timeouts', () => {
         for (const page of opened) expect(await page.next()).toBe('retry: 1000')
       }
       await until(() => live.clientCount === 1000)
-      // Five times the longest timeout, with nothing sent either way.
-      await new Promise((resolve) => setTimeout(resolve, 1000))
+      // Longer than every timeout (twice the longest), with nothing sent either way.
+      await new Promise((resolve) => setTimeout(resolve, 2000))
       expect(live.clientCount).toBe(1000)
       await writeFile(path.join(root, 'index.html'), '<body>y</body>')
       const events = await Promise.all(pages.map((page) => page.next()))

@@ -5,7 +5,8 @@
  */
 import type { Stats } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { truncate, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, truncate, utimes, writeFile } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import express, { type ErrorRequestHandler } from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -405,6 +406,42 @@ describe('serveStatic: each serve-static option', () => {
       await get('/missing.txt')
       expect(calls).toHaveLength(2)
     })
+  })
+})
+
+describe('serveStatic: 304s', () => {
+  it('checks the file on every request: a 304 never outlives a change, and setHeaders content headers leave a 304', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'simplehttp-serve-static-304-'))
+    const file = path.join(root, 'revalidate.txt')
+    const old = new Date(Date.now() - 3_600_000)
+    await writeFile(file, 'first version\n')
+    await utimes(file, old, old)
+    const setHeaders = (res: ServerResponse): void => {
+      res.setHeader('Content-Language', 'en')
+    }
+    await withServer({ setHeaders }, async (get) => {
+      const first = await get('/revalidate.txt')
+      expect(first.status).toBe(200)
+      const etag = first.header('ETag') as string
+      const lastModified = first.header('Last-Modified') as string
+      for (let i = 0; i < 3; i++) {
+        const inm = await get('/revalidate.txt', { 'If-None-Match': etag })
+        expect(inm.status).toBe(304)
+        expect(inm.header('ETag')).toBe(etag)
+        expect(inm.header('Content-Language')).toBeUndefined()
+        expect(inm.header('Cache-Control')).toBe('public, max-age=0')
+        expect((await get('/revalidate.txt', { 'If-Modified-Since': lastModified })).status).toBe(304)
+      }
+      // A new version (another length, a later mtime): the old validators no longer match.
+      const later = new Date(old.getTime() + 60_000)
+      await writeFile(file, 'second, longer version\n')
+      await utimes(file, later, later)
+      const changed = await get('/revalidate.txt', { 'If-None-Match': etag })
+      expect(changed.status).toBe(200)
+      expect(changed.body.toString()).toBe('second, longer version\n')
+      expect(changed.header('ETag')).not.toBe(etag)
+      expect((await get('/revalidate.txt', { 'If-Modified-Since': lastModified })).status).toBe(200)
+    }, undefined, root).finally(() => rm(root, { recursive: true, force: true }))
   })
 })
 

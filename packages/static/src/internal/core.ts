@@ -576,7 +576,8 @@ export class StaticCore {
       if (this.#cacheControl !== undefined) notModified.push(['Cache-Control', this.#cacheControl])
       // serve-static's 304 repeats these too.
       if (this.options.fileHeadersOn304) notModified.push(['Last-Modified', entry.lastModified], ['Accept-Ranges', 'bytes'])
-      return { kind: 'send', status: 304, headers: [...notModified, ...extra], body: undefined }
+      for (const pair of extra) notModified.push(pair)
+      return { kind: 'send', status: 304, headers: notModified, body: undefined }
     }
     let decision: RangeDecision | undefined
     // RFC 9110 §14.2: GET is the only method ranges are defined for; HEAD gets the 200 head.
