@@ -10,7 +10,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { createRequire } from 'node:module'
 import { optionsFor, run, type HTTP2RequestListener, type HandlerClass, type HandlerSettings } from '@simplehttp/cli'
 import { HTTPServer } from '@simplehttp/server'
-import { LiveReload, SimpleHTTPRequestHandler, createRequestListener } from '@simplehttp/static'
+import { LiveReload, SimpleHTTPRequestHandler, createRequestListener, type RequestListenerOptions } from '@simplehttp/static'
 
 /** The app's version, from its package.json, read only when `--version` asks (start-up time, issue 13). */
 function appVersion(): string {
@@ -54,8 +54,8 @@ export async function handlerFor(settings: HandlerSettings): Promise<HandlerClas
  * `--http2`: the same files, listings and headers as the handler class, answered through
  * `createRequestListener()` on Node's HTTP/2 compatibility API. CGI stays HTTP/1.1-only.
  */
-export function http2For(settings: HandlerSettings): HTTP2RequestListener {
-  const serve = createRequestListener(settings.directory, staticOptions(settings))
+export function http2For(settings: HandlerSettings, accessGuard?: RequestListenerOptions['accessGuard']): HTTP2RequestListener {
+  const serve = createRequestListener(settings.directory, { ...staticOptions(settings), accessGuard })
   // The handler class's serverVersion and sysVersion, as its Server header spells them.
   const serverHeader = `SimpleHTTP/0.6 Node.js/${process.versions.node}`
   return (request, response) => {

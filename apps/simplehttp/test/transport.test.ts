@@ -127,6 +127,41 @@ describe('--http2', () => {
     expect(load.stdout.toString()).toContain('Application protocol: h2')
   })
 
+  it('keeps the Host check of --watch and --allowed-hosts, with :authority as the Host', async () => {
+    const root = await makeTree({ 'index.html': '<!doctype html><body>page</body>' })
+    const app = await startApp(root, '--tls-self-signed', '--http2', '--watch', '--allowed-hosts', 'files.example', '-q')
+    const session = connectHTTP2(`https://localhost:${String(app.port)}`, { ca: await servedCertificate(app), servername: 'localhost' })
+    const get = (authority: string, target: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const stream = session.request({ ':path': target, ':authority': authority })
+        let status = 0
+        let body = ''
+        stream.on('response', (headers) => {
+          status = Number(headers[':status'])
+        })
+        stream.setEncoding('utf8')
+        stream.on('data', (chunk: string) => (body += chunk))
+        stream.on('end', () => {
+          resolve({ status, body })
+        })
+        stream.on('error', reject)
+      })
+    try {
+      for (const authority of [`localhost:${String(app.port)}`, `127.0.0.1:${String(app.port)}`, 'files.example']) {
+        const page = await get(authority, '/index.html')
+        expect(page.status, authority).toBe(200)
+        expect(page.body, authority).toContain('/.simplehttp/client.js')
+      }
+      for (const target of ['/index.html', '/.simplehttp/client.js', '/.simplehttp/events']) {
+        const refused = await get('evil.example', target)
+        expect(refused.status, target).toBe(403)
+        expect(refused.body, target).toContain('DNS rebinding protection')
+      }
+    } finally {
+      session.close()
+    }
+  })
+
   it('is what Chromium uses (nextHopProtocol h2)', async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true)
     const root = await makeTree({ 'index.html': '<!doctype html><title>h2</title><p>over h2</p>' })

@@ -112,7 +112,7 @@ export interface CliDeps {
   /** The program name in messages. Default `'simplehttp'`. */
   readonly prog?: string | undefined
   /** Returns the listener that answers HTTP/2 requests (`--http2`); without it `--http2` is an error. */
-  readonly http2For?: ((settings: HandlerSettings) => HTTP2RequestListener) | undefined
+  readonly http2For?: ((settings: HandlerSettings, accessGuard?: AccessGuard) => HTTP2RequestListener) | undefined
   /** Opens a URL in the default browser (`--open`); resolves with a reason when it cannot. Default: the platform's opener. */
   readonly openBrowser?: ((url: string) => Promise<string | undefined>) | undefined
   /** What `--version` prints after the program name. Default: this package's version. */
@@ -220,7 +220,8 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
   if (args.tlsSelfSigned) options.tls = { selfSigned: true }
   if (args.http2) {
     if (deps.http2For === undefined) throw new ServeError('--http2 is not available in this program: it gave run() no HTTP/2 handler')
-    options.http2 = { onRequest: deps.http2For(settings) }
+    // The Host check (--watch, --allowed-hosts) holds on HTTP/2 too, with :authority as the Host.
+    options.http2 = { onRequest: deps.http2For(settings, guardActive(args, guard) ? guard : undefined) }
   }
   for (const [option, value] of Object.entries(routed(args, ['server']))) {
     if (value !== undefined) options[option] = value
@@ -403,10 +404,14 @@ async function accessGuardFor(args: ParsedArgs, cwd: string | undefined): Promis
   return new AccessGuard(needsHostCheck ? { ...options, allowedHosts: hosts } : options)
 }
 
+/** Whether any access rule is on (else nothing is checked, as CPython). */
+function guardActive(args: ParsedArgs, guard: AccessGuard): boolean {
+  return guard.authenticates || args.upload || args.delete || args.webdav || args.watch || args.allowedHosts.length > 0
+}
+
 /** Put the guard on the handler class when any rule is on; plain serving stays as CPython's. */
 function guarded(Base: HandlerClass, args: ParsedArgs, guard: AccessGuard): HandlerClass {
-  const active = guard.authenticates || args.upload || args.delete || args.webdav || args.watch || args.allowedHosts.length > 0
-  if (!active) return Base
+  if (!guardActive(args, guard)) return Base
   return class GuardedHandler extends Base {
     override accessGuard = guard
   }

@@ -15,6 +15,7 @@ export type { ServeStaticOptions, SetHeaders } from './serve-static-options.js'
 
 // CPython's behaviour as a node:http (and HTTP/2 compatibility API) request listener
 export { createRequestListener } from './request-listener.js'
+export type { RequestListenerOptions } from './request-listener.js'
 
 // The fetch adapter (Request in, Response out: Bun, Deno, Hono)
 export { createFetchHandler } from './fetch.js'

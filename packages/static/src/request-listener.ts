@@ -5,7 +5,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, RESPONSES, htmlEscape } from '@simplehttp/handler'
+import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, RESPONSES, htmlEscape, type AccessGuard, type GuardedRequest, type Refusal } from '@simplehttp/handler'
 import { StaticError } from './errors.js'
 import type { RequestHeaders } from './internal/conditional.js'
 import { sendBody } from './internal/node-response.js'
@@ -30,12 +30,13 @@ import type { NextFunction, StaticMiddleware } from './serve-static.js'
  * @example
  * http2.createSecureServer({ key, cert }, createRequestListener('public', { precompressed: true }))
  */
-export function createRequestListener(root: string, options: StaticOptions = {}): StaticMiddleware {
+export function createRequestListener(root: string, options: RequestListenerOptions = {}): StaticMiddleware {
   const directory = resolveDirectory(root)
   if (directory === undefined) throw new StaticError('SH_ERR_STATIC_INVALID_OPTION', 'invalid option root.\nExpected a non-empty path string, but got: undefined')
   const core = new StaticCore(directory, resolveOptions(options))
   const live = core.options.liveReload
-  return function staticRequestListener(req, res, next) {
+  const guard = options.accessGuard
+  const listener: StaticMiddleware = function staticRequestListener(req, res, next) {
     if (live !== undefined && serveLiveReload(live, req, res)) return
     const method = req.method
     if (method !== 'GET' && method !== 'HEAD') {
@@ -50,6 +51,55 @@ export function createRequestListener(root: string, options: StaticOptions = {})
       fail(res, error, next)
     })
   }
+  if (guard === undefined) return listener
+  return function guardedRequestListener(req, res, next) {
+    const verdict = guard.check(guardedRequest(req))
+    if (verdict instanceof Promise) {
+      verdict.then(
+        (refusal) => {
+          if (refusal === undefined) listener(req, res, next)
+          else refuse(req, res, refusal)
+        },
+        (error: unknown) => {
+          fail(res, error, next)
+        },
+      )
+      return
+    }
+    if (verdict === undefined) listener(req, res, next)
+    else refuse(req, res, verdict)
+  }
+}
+
+/** {@link createRequestListener}'s options: the static ones, and an access guard. */
+export interface RequestListenerOptions extends StaticOptions {
+  /**
+   * Checked before anything is served, live-reload paths included (the Host check against DNS
+   * rebinding, for one); a refusal is answered with its error page, never passed to `next()`.
+   * On HTTP/2, `:authority` is the Host. Default none.
+   */
+  readonly accessGuard?: AccessGuard | undefined
+}
+
+/** The request as the guard reads it; on HTTP/2 the `:authority` pseudo-header is the Host. */
+function guardedRequest(req: IncomingMessage): GuardedRequest {
+  const headers = req.headers
+  const socket = req.socket as IncomingMessage['socket'] | undefined
+  return {
+    command: req.method ?? 'GET',
+    headers: {
+      get(name) {
+        const value = name === 'host' ? (headers[':authority'] ?? headers.host) : headers[name]
+        return Array.isArray(value) ? value.join(', ') : value
+      },
+    },
+    clientAddress: [socket?.remoteAddress ?? '', socket?.remotePort ?? 0],
+    connection: socket ?? {},
+  }
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  sendErrorPage(res, req.method ?? 'GET', refusal.status, refusal.message, refusal.headers, refusal.explain)
 }
 
 /** `req.headers` (lower-case keys; arrays only for `set-cookie`) as the core reads headers. */
