@@ -233,53 +233,51 @@ export class ResponseBody {
     let position = span.offset
     const end = span.offset + span.length
     let ahead: Promise<Buffer> | undefined
-    try {
-      while (position < end) {
-        let chunk: Buffer
-        // Whether this round went through the event loop already (a read in the thread pool, a
-        // write that had to wait for the client).
-        let waited = false
-        if (ahead !== undefined) {
-          chunk = await ahead
-          ahead = undefined
-          waited = true
-        } else {
-          const length = Math.min(chunkSize, end - position)
-          const buffer = chunkBuffer(length, chunkSize, reuse)
-          const read = file.read(buffer, length, position)
-          waited = typeof read !== 'number'
-          chunk = this.#checked(buffer, length, position, typeof read === 'number' ? read : await read)
-        }
-        position += chunk.length
-        const wait = out.write(chunk)
-        const tookAll = flushed === undefined || flushed()
-        takenInARow = tookAll ? takenInARow + chunk.length : 0
-        if (takenInARow > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
-        if (reuse) chunkSize = tookAll ? Math.min(largest, chunkSize * 2) : SLOW_CHUNK_SIZE
-        // Read ahead at the size just decided: a reader that did not take this chunk at once
-        // holds it plus a small read-ahead, not two large chunks, while it stalls.
-        if (position < end && !file.readsFast) {
-          ahead = this.#readAhead(file, position, Math.min(chunkSize, end - position), chunkSize, reuse)
-        }
-        if (wait !== undefined) {
-          const started = performance.now()
-          await wait
-          // A write the kernel took whole also waits (for 'drain' on the next tick): only one
-          // it had to queue tells how fast the client reads, and only past what the kernel
-          // absorbs from a client that reads nothing (while its buffers are still growing, a
-          // queued write drains fast without the client reading).
-          if (!tookAll) {
-            waited = true
-            if (performance.now() - started < FAST_DRAIN_MS && position - span.offset > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
-          }
-        }
-        if (reuse) recycle(chunk, flushed)
-        if (!waited && position < end) await nextTurn()
+    while (position < end) {
+      let chunk: Buffer
+      // Whether this round went through the event loop already (a read in the thread pool, a
+      // write that had to wait for the client).
+      let waited = false
+      if (ahead !== undefined) {
+        chunk = await ahead
+        ahead = undefined
+        waited = true
+      } else {
+        const length = Math.min(chunkSize, end - position)
+        const buffer = chunkBuffer(length, chunkSize, reuse)
+        const read = file.read(buffer, length, position)
+        waited = typeof read !== 'number'
+        chunk = this.#checked(buffer, length, position, typeof read === 'number' ? read : await read)
       }
-    } catch (error) {
-      // A read already started must not turn into an unhandled rejection.
-      ahead?.catch(ignore)
-      throw error
+      position += chunk.length
+      const wait = out.write(chunk)
+      const tookAll = flushed === undefined || flushed()
+      takenInARow = tookAll ? takenInARow + chunk.length : 0
+      if (takenInARow > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
+      if (reuse) chunkSize = tookAll ? Math.min(largest, chunkSize * 2) : SLOW_CHUNK_SIZE
+      // Read ahead at the size just decided: a reader that did not take this chunk at once
+      // holds it plus a small read-ahead, not two large chunks, while it stalls.
+      if (position < end && !file.readsFast) {
+        ahead = this.#readAhead(file, position, Math.min(chunkSize, end - position), chunkSize, reuse)
+        // Handled from the start: it may fail (the file shrank) while this loop awaits the
+        // write or its turn, and an unhandled rejection would end the process. The await at
+        // the top of the loop still gets the error.
+        ahead.catch(ignore)
+      }
+      if (wait !== undefined) {
+        const started = performance.now()
+        await wait
+        // A write the kernel took whole also waits (for 'drain' on the next tick): only one
+        // it had to queue tells how fast the client reads, and only past what the kernel
+        // absorbs from a client that reads nothing (while its buffers are still growing, a
+        // queued write drains fast without the client reading).
+        if (!tookAll) {
+          waited = true
+          if (performance.now() - started < FAST_DRAIN_MS && position - span.offset > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
+        }
+      }
+      if (reuse) recycle(chunk, flushed)
+      if (!waited && position < end) await nextTurn()
     }
   }
 

@@ -385,32 +385,29 @@ async function copyMember(member: ArchiveMember, opened: OpenMember, out: BodyWr
   let crc = 0
   let position = 0
   let ahead: Promise<Buffer> | undefined
-  try {
-    while (position < size) {
-      let chunk: Buffer
-      if (ahead !== undefined) {
-        chunk = await ahead
-        ahead = undefined
-      } else {
-        const length = Math.min(READ_CHUNK_SIZE, size - position)
-        const buffer = takeChunk(length, flushed)
-        const read = file.read(buffer, length, position)
-        chunk = bytesRead(member, buffer, length, typeof read === 'number' ? read : await read)
-      }
-      position += chunk.length
-      const wait = out.write(chunk)
-      // While the socket sends what it took: the CRC only reads the chunk.
-      crc = crc32(chunk, crc)
-      if (position < size && !file.readsFast) {
-        ahead = readAhead(member, file, position, Math.min(READ_CHUNK_SIZE, size - position), flushed)
-      }
-      if (wait !== undefined) await wait
-      recycleChunk(chunk, flushed)
+  while (position < size) {
+    let chunk: Buffer
+    if (ahead !== undefined) {
+      chunk = await ahead
+      ahead = undefined
+    } else {
+      const length = Math.min(READ_CHUNK_SIZE, size - position)
+      const buffer = takeChunk(length, flushed)
+      const read = file.read(buffer, length, position)
+      chunk = bytesRead(member, buffer, length, typeof read === 'number' ? read : await read)
     }
-  } catch (error) {
-    // A read already started must not turn into an unhandled rejection.
-    ahead?.catch(ignore)
-    throw error
+    position += chunk.length
+    const wait = out.write(chunk)
+    // While the socket sends what it took: the CRC only reads the chunk.
+    crc = crc32(chunk, crc)
+    if (position < size && !file.readsFast) {
+      ahead = readAhead(member, file, position, Math.min(READ_CHUNK_SIZE, size - position), flushed)
+      // Handled from the start: it may fail while the write below is awaited, and an
+      // unhandled rejection would end the process. The await above still gets the error.
+      ahead.catch(ignore)
+    }
+    if (wait !== undefined) await wait
+    recycleChunk(chunk, flushed)
   }
   const after = fstatSync(opened.fd)
   if (after.nlink === 0) throw changed(member.name, 'disappeared')
