@@ -3,18 +3,17 @@
 // nothing hidden or outside the root in a listing or an archive. simplehttp's main target runs
 // with --cgi, which --archive refuses (an archive would hand out the scripts' source), so these
 // cases start a second app on the same root; against Python the same requests go to its listing.
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
-import { clearTimeout, setTimeout } from 'node:timers'
 import process from 'node:process'
 import { readResponses } from '@simplehttp/test-client'
 import { exchange, finals, openMany } from '../lib/http.mjs'
 import { check } from '../lib/suite.mjs'
-import { APP } from '../lib/target.mjs'
+import { startExtraApp } from '../lib/target.mjs'
 
 const HOSTILE = ['<script>alert(1)', '<svg onload=alert(1)>', '<img src=x onerror=alert(1)>', "'onmouseover='"]
 
@@ -45,23 +44,7 @@ async function firstStatus(client) {
 
 /** The second app (`--listing rich --archive`), started once and stopped by the last case. */
 function richServer(ctx) {
-  rich ??= new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [APP, '-b', '127.0.0.1', '-d', ctx.fx.root, '--listing', 'rich', '--archive', '-q', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`no banner in 10 s: ${out}`)), 10_000)
-    proc.stdout.on('data', (chunk) => {
-      out += chunk.toString('latin1')
-      const m = /port (\d+)/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve({ proc, port: Number(m[1]) })
-      }
-    })
-    proc.stderr.resume()
-    proc.on('exit', (code) => reject(new Error(`the rich-listing app exited (code ${code}) before its banner`)))
-  })
+  rich ??= startExtraApp(['-b', '127.0.0.1', '-d', ctx.fx.root, '--listing', 'rich', '--archive'], 'the rich-listing app')
   return rich
 }
 

@@ -7,14 +7,12 @@
 // the secret, the dotfile and the victim file byte for byte as they were, no temporary file left;
 // and the write app still answers a normal GET.
 import { Buffer } from 'node:buffer'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import process from 'node:process'
-import { clearTimeout, setTimeout } from 'node:timers'
 import { exchange, finals } from '../lib/http.mjs'
 import { check } from '../lib/suite.mjs'
-import { APP } from '../lib/target.mjs'
+import { startExtraApp } from '../lib/target.mjs'
 
 const USER = 'ann'
 const PASSWORD = 'correct horse'
@@ -25,22 +23,10 @@ let writer
 
 /** The write app, started once and stopped by the last case. */
 function writeServer(ctx) {
-  writer ??= new Promise((resolve, reject) => {
-    const args = [APP, '-b', '127.0.0.1', '-d', ctx.fx.root, '--upload', '--delete', '--webdav', '-a', `${USER}:${PASSWORD}`, '--max-upload', '64K', '-q', '0']
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`no banner in 10 s: ${out}`)), 10_000)
-    proc.stdout.on('data', (chunk) => {
-      out += chunk.toString('latin1')
-      const m = /port (\d+)/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve({ proc, port: Number(m[1]) })
-      }
-    })
-    proc.stderr.resume()
-    proc.on('exit', (code) => reject(new Error(`the write app exited (code ${code}) before its banner`)))
-  })
+  writer ??= startExtraApp(
+    ['-b', '127.0.0.1', '-d', ctx.fx.root, '--upload', '--delete', '--webdav', '-a', `${USER}:${PASSWORD}`, '--max-upload', '64K'],
+    'the write app',
+  )
   return writer
 }
 

@@ -10,6 +10,28 @@ import { exchange, sleep } from './http.mjs'
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const APP = path.join(REPO, 'apps/simplehttp/bin/simplehttp.js')
+/**
+ * A second app with its own flags (the cases that need a feature the main target lacks), on port
+ * 0: resolves with the process and the port from its banner. `what` names it in failures.
+ */
+export function startExtraApp(args, what) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [APP, ...args, '-q', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`no banner from ${what} in 10 s: ${out}`)), 10_000)
+    proc.stdout.on('data', (chunk) => {
+      out += chunk.toString('latin1')
+      const m = /port (\d+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ proc, port: Number(m[1]) })
+      }
+    })
+    proc.stderr.resume()
+    proc.on('exit', (code) => reject(new Error(`${what} exited (code ${code}) before its banner`)))
+  })
+}
+
 /** `--target serve-static`: Express 5 with @simplehttp/static's serveStatic() (lib/serve-static-server.mjs). */
 const SERVE_STATIC_SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'serve-static-server.mjs')
 
