@@ -76,4 +76,6 @@ export default defineConfig(
   })),
   { files: ['**/*.config.{js,ts}'], rules: { 'no-restricted-exports': 'off' } },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], extends: [tseslint.configs.disableTypeChecked] },
+  // CommonJS files (the app's executable): require() is how they import.
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { __dirname: 'readonly', __filename: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 )

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { fmt, freePort, pinned, printTable } from './lib.js'
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
-const app = here('../apps/simplehttp/bin/simplehttp.js')
+const app = here('../apps/simplehttp/bin/simplehttp.cjs')
 const runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
 
 const hasPython = spawnSync('python3', ['--version']).error === undefined

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { compare, cpuTimeOf, fmt, freePort, load, memoryOf, pinned, printTable, startServer } from './lib.js'
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
-const app = here('../apps/simplehttp/bin/simplehttp.js')
+const app = here('../apps/simplehttp/bin/simplehttp.cjs')
 const serveBin = here('./node_modules/serve/build/main.js')
 const BANNER = /^Serving HTTPS? on \S+ port (\d+) /
 const CHROMIUM = '/usr/bin/chromium'

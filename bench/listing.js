@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { cpuTimeOf, fmt, load, startServer } from './lib.js'
 import { nginxVersion, startNginx } from './static.js'
 
-const app = fileURLToPath(new URL('../apps/simplehttp/bin/simplehttp.js', import.meta.url))
+const app = fileURLToPath(new URL('../apps/simplehttp/bin/simplehttp.cjs', import.meta.url))
 const seconds = Number(process.env.BENCH_SECONDS ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const BANNER = /^Serving HTTP on \S+ port (\d+) /

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { compare, cpuTimeOf, fmt, freePort, load, memoryOf, printTable, request, startServer } from './lib.js'
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
-const app = here('../apps/simplehttp/bin/simplehttp.js')
+const app = here('../apps/simplehttp/bin/simplehttp.cjs')
 const seconds = Number(process.env.BENCH_SECONDS ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 const warmupSeconds = 1

@@ -19,7 +19,7 @@ import { randomFillSync } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { fmt, memoryOf, printTable, startServer } from './lib.js'
 
-const app = fileURLToPath(new URL('../apps/simplehttp/bin/simplehttp.js', import.meta.url))
+const app = fileURLToPath(new URL('../apps/simplehttp/bin/simplehttp.cjs', import.meta.url))
 const reference = fileURLToPath(new URL('./servers/upload-node.js', import.meta.url))
 const BANNER = /^Serving HTTPS? on \S+ port (\d+) /
 const SIZE = Number(process.env.BENCH_UPLOAD_MIB ?? 100) * 1024 * 1024

@@ -2,7 +2,7 @@ import { defineProject } from 'vitest/config'
 
 // Sibling packages resolve to their TypeScript source (the `@simplehttp/source` export
 // condition), so tests need nothing built first; globalSetup builds, when stale, the dist/ that
-// the tests spawn (bin/simplehttp.js).
+// the tests spawn (bin/simplehttp.cjs).
 const conditions = ['@simplehttp/source', 'module', 'node', 'development|production']
 
 export default defineProject({

@@ -82,9 +82,16 @@ function logHTTP2Request(request: Http2ServerRequest, response: Http2ServerRespo
   process.stderr.write(`${address} - - [${when}] "${requestLine}" ${String(response.statusCode)} -\n`)
 }
 
+/** What the executable (`bin/simplehttp.cjs`) may ask of a run. */
+export interface MainHooks {
+  /** Called once the server listens and its banner is out: the executable saves its compile cache after this. */
+  readonly onServing?: (() => void) | undefined
+}
+
 /** Run `simplehttp` with these arguments; resolves to the exit code. */
-export function main(argv: readonly string[]): Promise<number> {
+export function main(argv: readonly string[], hooks: MainHooks = {}): Promise<number> {
   return run(argv, {
+    onServing: hooks.onServing,
     Server: HTTPServer,
     handlerFor,
     http2For,

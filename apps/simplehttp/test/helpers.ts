@@ -1,6 +1,6 @@
 /**
  * Shared by the app's end-to-end tests: fixture trees in temporary folders, the BUILT app run as
- * a real process (`node bin/simplehttp.js -b 127.0.0.1 -d <tree> 0`, the port read from its
+ * a real process (`node bin/simplehttp.cjs -b 127.0.0.1 -d <tree> 0`, the port read from its
  * banner), and the other programs a person would use (curl, wget, python3, openssl), each with
  * a bounded wait. No test here asserts how long anything takes.
  */
@@ -18,7 +18,7 @@ import { RawClient, finals, readResponses } from '@simplehttp/test-client'
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** The app's bin, exactly what `npx simplehttp` runs. */
-export const BIN = path.join(APP_DIR, 'bin', 'simplehttp.js')
+export const BIN = path.join(APP_DIR, 'bin', 'simplehttp.cjs')
 
 /** What a test waits for a process (its start, its exit, a command's run) before giving up. */
 export const WAIT_MS = 30_000
@@ -153,7 +153,7 @@ export interface App {
 const apps = new Set<Spawned>()
 
 /**
- * Run `node bin/simplehttp.js -b 127.0.0.1 -d <directory> <flags…> 0` and wait for its banner.
+ * Run `node bin/simplehttp.cjs -b 127.0.0.1 -d <directory> <flags…> 0` and wait for its banner.
  * `afterEach(cleanup)` stops it by its pid with SIGTERM and checks that it exits with code 0.
  */
 export async function startApp(directory: string, ...flags: string[]): Promise<App> {

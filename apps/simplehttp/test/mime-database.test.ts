@@ -10,7 +10,7 @@ import { cleanup, makeTree, pattern, startApp } from './helpers.js'
 afterEach(cleanup)
 
 // pnpm's bin shims (how vitest is started) put every hoisted package on NODE_PATH; `npx
-// simplehttp` and `node bin/simplehttp.js` have no such help, so neither may the app here.
+// simplehttp` and `node bin/simplehttp.cjs` have no such help, so neither may the app here.
 delete process.env.NODE_PATH
 
 describe('types from the mime-types database', () => {

@@ -117,6 +117,8 @@ export interface CliDeps {
   readonly openBrowser?: ((url: string) => Promise<string | undefined>) | undefined
   /** What `--version` prints after the program name. Default: this package's version. */
   readonly version?: string | undefined
+  /** Called once the server listens and its banner is out (in the primary only, with `--workers`). */
+  readonly onServing?: (() => void) | undefined
 }
 
 /**
@@ -274,6 +276,7 @@ async function serve(args: ParsedArgs, deps: CliDeps, prog: string): Promise<num
         deps.stdout.write('WARNING: passwords travel in clear text without TLS; use --tls-cert or --tls-self-signed on a network.\n')
       }
       if (args.open !== undefined) await openAt(server, args.open, deps, prog)
+      deps.onServing?.()
     }
     await server.serveForever()
     await server.serverClose()

@@ -5,7 +5,7 @@
  * @module
  */
 import { once } from 'node:events'
-import type { Stats } from 'node:fs'
+import { createReadStream, type Stats } from 'node:fs'
 import { cp, lstat, mkdir, opendir, rename, rm, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
@@ -486,7 +486,6 @@ export class DAVRequestHandler extends SimpleHTTPRequestHandler {
           await cp(from, to, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true })
         }
       } else {
-        const { createReadStream } = await import('node:fs')
         await writeAtomically(to, createReadStream(from), Number.MAX_SAFE_INTEGER, source.stats.mode & 0o7777)
         await copyProps(from, to, false)
       }

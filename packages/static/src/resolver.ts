@@ -495,9 +495,10 @@ export interface WriteTarget extends ResolvedTarget {
 /**
  * Names refused for writing everywhere, so that a tree written on Linux can be copied to
  * Windows and served from there: DOS device names (with any extension), names ending in `.` or
- * space, and characters Windows forbids, controls included.
+ * space, and characters Windows forbids, controls included. (The superscript digits are escapes so
+ * that the app's bundle stays ASCII, which V8 reads as one-byte source.)
  */
-const RESERVED_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i
+const RESERVED_DEVICE = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$)(\..*)?$/i
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARACTER = /[\u0000-\u001f\u007f<>:"|?*\\]/
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { exchange, sleep } from './http.mjs'
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-export const APP = path.join(REPO, 'apps/simplehttp/bin/simplehttp.js')
+export const APP = path.join(REPO, 'apps/simplehttp/bin/simplehttp.cjs')
 /**
  * A second app with its own flags (the cases that need a feature the main target lacks), on port
  * 0: resolves with the process and the port from its banner. `what` names it in failures.
