@@ -252,5 +252,11 @@ describe.skipIf(!hasPython)('parity with CPython (python3 on this machine)', () 
       return date !== undefined && mtime <= date
     })
     expect(ours).toEqual(expected)
+    // Asked again, each value is answered from what was remembered: the same verdicts.
+    const again = inputs.map((v) => {
+      const date = parseHTTPDate(v)
+      return date !== undefined && mtime <= date
+    })
+    expect(again).toEqual(expected)
   })
 })

@@ -35,10 +35,27 @@ function pyInt(text: string): number | undefined {
  * impossible date, or a zone other than UTC (CPython only compares dates in UTC; a date without
  * a zone, or `-0000`, counts as UTC).
  *
- * A port of `email._parseaddr._parsedate_tz` plus `parsedate_to_datetime`'s checks.
+ * A port of `email._parseaddr._parsedate_tz` plus `parsedate_to_datetime`'s checks. Results are
+ * remembered per value (clients revalidate with the `Last-Modified` they were sent, so a few
+ * values repeat on most requests; `null` marks one that does not parse).
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-5.6.7
  */
 export function parseHTTPDate(value: string): number | undefined {
+  const known = parsedDates.get(value)
+  if (known !== undefined) return known ?? undefined
+  const parsed = parseDate(value)
+  // Bounded: a client sending a new date each time must not grow it (nor keep long values).
+  if (value.length <= 64) {
+    if (parsedDates.size >= PARSED_DATES_LIMIT) parsedDates.clear()
+    parsedDates.set(value, parsed ?? null)
+  }
+  return parsed
+}
+
+const PARSED_DATES_LIMIT = 256
+const parsedDates = new Map<string, number | null>()
+
+function parseDate(value: string): number | undefined {
   let data = value.split(/\s+/).filter((word) => word !== '')
   if (data.length === 0) return undefined
   const first = data[0] as string
