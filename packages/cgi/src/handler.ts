@@ -178,7 +178,19 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       release()
       return
     }
-    await this.#run(scriptFile, target, release)
+    let bodyRead: Buffer | undefined
+    if (this.connection.readableEnded && !this.rfile.complete) {
+      // The client has stopped sending (half-closed, or left: a socket kept half-open looks the
+      // same): its body is all here or will never be. Take it before a process is started, so a
+      // crowd of departed clients (a slow-body flood ending) costs no fork each, only the 400.
+      try {
+        bodyRead = await this.rfile.read()
+      } catch (error) {
+        release()
+        throw error
+      }
+    }
+    await this.#run(scriptFile, target, release, bodyRead)
   }
 
   // ---- finding and checking the script ------------------------------------------------------
@@ -279,7 +291,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   // ---- running it ---------------------------------------------------------------------------
 
-  async #run(scriptFile: string, target: ScriptTarget, release: () => void): Promise<void> {
+  async #run(scriptFile: string, target: ScriptTarget, release: () => void, bodyRead: Buffer | undefined): Promise<void> {
     const env = buildCGIEnvironment({
       serverSoftware: this.versionString(),
       serverName: this.server.serverName ?? 'localhost',
@@ -305,7 +317,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     const decodedQuery = target.query.replaceAll('+', ' ')
     const args = decodedQuery === '' || decodedQuery.includes('=') ? [] : [decodedQuery]
     const limits = { scriptTimeout: this.scriptTimeout, maxScriptHeaderSize: this.maxScriptHeaderSize }
-    await runScript(this, { file: scriptFile, args, env, asNobody: runsAsNobody() }, limits, release)
+    await runScript(this, { file: scriptFile, args, env, asNobody: runsAsNobody() }, limits, release, bodyRead)
   }
 }
 

@@ -128,6 +128,30 @@ describe('a client that goes away', () => {
   })
 })
 
+describe('a client that leaves while its request waits for a script slot', () => {
+  it('starts no script: its unfinished body is read first (a slow-body flood ending costs no fork per client)', async () => {
+    const log = new MemoryLog()
+    const served = await serve(handlerFor(cgi.fixture.root, log, { maxConcurrentScripts: 1, maxQueuedScripts: 2 }))
+    const first = await RawClient.connect(served.port)
+    await first.send('GET /cgi-bin/wait.sh?w1 HTTP/1.0\r\n\r\n')
+    await first.waitFor(() => first.text.includes('started\n'), 'the first script running')
+    pids.push(await pidFrom(cgi.fixture, 'pid-w1'))
+    // 3 of the 100 body bytes it promised, then its FIN: it waits in line for the slot.
+    const second = await RawClient.connect(served.port)
+    await second.send('POST /cgi-bin/echo.sh HTTP/1.0\r\nContent-Length: 100\r\n\r\nabc')
+    second.socket.end()
+    await eventually(() => served.handlers[1]?.connection.readableEnded === true, 'the server seeing the second client leave')
+    await writeFile(cgi.fixture.statePath('release-w1'), '')
+    await first.whenClosed
+    // The one slot passes on in order: once a third script has run, the second had its turn.
+    expect((await get(served.port, '/cgi-bin/args.sh?w3')).body.toString()).toBe('1\nw3\n')
+    await second.whenClosed
+    expect(second.text).toMatch(/^HTTP\/1\.0 400 /)
+    // A script started for it would have been killed when its body failed, and logged so.
+    expect(log.text).not.toMatch(/CGI script (exit code|killed)/)
+  })
+})
+
 describe('back-pressure', () => {
   it('a client that does not read holds the script back; nothing piles up in the server', async () => {
     const log = new MemoryLog()

@@ -72,14 +72,17 @@ interface ScriptRun {
 
 /**
  * Run `script` for `host`'s request and answer with its output (CPython's `run_cgi` from the
- * fork on). `release` is called once the script is gone (its slot in the semaphore). Rejects
- * with the first error from feeding the body or relaying the output, after killing the script.
+ * fork on). `release` is called once the script is gone (its slot in the semaphore). `bodyRead`
+ * is the start of the body already taken from `host.rfile`: it goes to the script's stdin first.
+ * Rejects with the first error from feeding the body or relaying the output, after killing the
+ * script.
  */
 export async function runScript(
   host: ScriptHost,
   script: ScriptCommand,
   limits: ScriptLimits,
   release: () => void,
+  bodyRead?: Buffer,
 ): Promise<void> {
   let child: ChildProcess
   try {
@@ -132,7 +135,7 @@ export async function runScript(
     if (host.connection.destroyed) run.abandoned = true
     kill()
   }
-  await Promise.all([feedStdin(host, child).catch(fail), relayOutput(host, limits, child, run, kill).catch(fail)])
+  await Promise.all([feedStdin(host, child, bodyRead).catch(fail), relayOutput(host, limits, child, run, kill).catch(fail)])
   // The response is complete: the connection closing from now on is the normal end of it, not
   // a client that gave up (a script still exiting must not be killed for it).
   host.connection.off('close', abandon)
@@ -158,11 +161,12 @@ function spawnScript(script: ScriptCommand): ChildProcess {
 }
 
 /** Exactly the request body (Content-Length bytes, already de-framed) to the script's stdin. */
-async function feedStdin(host: ScriptHost, child: ChildProcess): Promise<void> {
+async function feedStdin(host: ScriptHost, child: ChildProcess, bodyRead: Buffer | undefined): Promise<void> {
   const stdin = child.stdin
   if (stdin == null) return
   stdin.on('error', () => undefined) // the script may exit without reading its input (EPIPE)
   try {
+    if (bodyRead !== undefined && bodyRead.length > 0 && !stdin.write(bodyRead)) await waitDrain(stdin)
     for await (const chunk of host.rfile) {
       if (stdin.destroyed) break
       if (!stdin.write(chunk)) await waitDrain(stdin)
