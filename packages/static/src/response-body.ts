@@ -106,9 +106,60 @@ export function recycleChunk(chunk: Buffer, flushed: Flushed | undefined): void 
   if (flushed !== undefined) recycle(chunk, flushed)
 }
 
-/** Resolves in the event loop's next check phase, after the I/O that is ready now. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
+/**
+ * The most chunk bytes that responses waiting for their turn (see {@link nextTurn}) may write in
+ * one event-loop turn; the others wait for the next turn, first come first served. libuv accepts
+ * one connection per loop turn (since 1.45: "don't accept() connections in a loop"), so the
+ * length of a turn paces how fast newcomers leave the kernel's accept queue. Unbounded, a
+ * crowd of responses being pushed at once (hundreds of new slow readers on loopback, each
+ * taking about a megabyte into its socket buffer at once) made turns of ~10 ms: 100 accepts a
+ * second against 200 new connections a second, and a well-behaved client waited over a second
+ * in that queue.
+ */
+const TURN_BUDGET = 256 * 1024
+
+/** Responses waiting for a turn, with the bytes each is about to write; served from `turnHead`. */
+const turnQueue: { readonly resolve: () => void; readonly bytes: number }[] = []
+let turnHead = 0
+let turnScheduled = false
+
+/**
+ * Resolves in a coming check phase of the event loop, after the I/O that is ready now: the next
+ * one, unless responses ahead of this one already use that turn's {@link TURN_BUDGET}.
+ */
+function nextTurn(bytes: number): Promise<void> {
+  return new Promise((resolve) => {
+    turnQueue.push({ resolve, bytes })
+    if (!turnScheduled) {
+      turnScheduled = true
+      setImmediate(runTurn)
+    }
+  })
+}
+
+function runTurn(): void {
+  // At least one goes each turn, however large its chunk.
+  let budget = TURN_BUDGET
+  let end = turnHead
+  while (end < turnQueue.length && (end === turnHead || budget > 0)) {
+    budget -= (turnQueue[end] as { bytes: number }).bytes
+    end++
+  }
+  const going = turnQueue.slice(turnHead, end)
+  turnHead = end
+  if (turnHead === turnQueue.length) {
+    turnQueue.length = 0
+    turnHead = 0
+    turnScheduled = false
+  } else {
+    if (turnHead > 1024) {
+      turnQueue.splice(0, turnHead)
+      turnHead = 0
+    }
+    // Scheduled from the check phase, this runs in the next loop turn.
+    setImmediate(runTurn)
+  }
+  for (const waiter of going) waiter.resolve()
 }
 
 /** Bytes per chunk read from a file while streaming. */
@@ -216,10 +267,13 @@ export class ResponseBody {
    * current one is written — never more than two chunks in memory per response, and for a
    * reader that stalls, one chunk of at most 64 KiB plus a 16 KiB read-ahead.
    *
-   * Between chunks the loop gives way to the event loop: a socket that takes every write at
-   * once (loopback, a fast client) otherwise has its whole body written in one turn, since a
-   * write taken whole signals "drain" on the next tick, and every other response waits meanwhile
-   * (the 10 MiB p99 was 2.7 times sirv's).
+   * Before each chunk after one the socket took at once, the loop waits for its turn (see
+   * {@link nextTurn}): a socket that takes every write at once (loopback, a fast client)
+   * otherwise has its whole body written in one turn, since a write taken whole signals "drain"
+   * on the next tick, and every other response waits meanwhile (the 10 MiB p99 was 2.7 times
+   * sirv's); and read-aheads finishing together in the thread pool would all be written in one
+   * turn, while newcomers wait to be accepted. A chunk that had to wait for the client needs no
+   * turn: the client paced it.
    */
   async #copy(span: FileSpan, out: BodyWriter, flushed: Flushed | undefined): Promise<void> {
     const file = this.#file
@@ -233,21 +287,24 @@ export class ResponseBody {
     let position = span.offset
     const end = span.offset + span.length
     let ahead: Promise<Buffer> | undefined
+    // Whether the last write was taken at once (so the next would be too, in this same turn).
+    let giveWay = false
     while (position < end) {
       let chunk: Buffer
-      // Whether this round went through the event loop already (a read in the thread pool, a
-      // write that had to wait for the client).
-      let waited = false
       if (ahead !== undefined) {
         chunk = await ahead
         ahead = undefined
-        waited = true
+        if (giveWay) await nextTurn(chunk.length)
       } else {
         const length = Math.min(chunkSize, end - position)
+        // A read on the event loop is made in the turn too; one that went to the thread pool
+        // after all (the file turned slow meanwhile) waits for a turn of its own once done.
+        const turned = giveWay && file.readsFast
+        if (turned) await nextTurn(length)
         const buffer = chunkBuffer(length, chunkSize, reuse)
         const read = file.read(buffer, length, position)
-        waited = typeof read !== 'number'
         chunk = this.#checked(buffer, length, position, typeof read === 'number' ? read : await read)
+        if (giveWay && (!turned || typeof read !== 'number')) await nextTurn(chunk.length)
       }
       position += chunk.length
       const wait = out.write(chunk)
@@ -264,6 +321,7 @@ export class ResponseBody {
         // the top of the loop still gets the error.
         ahead.catch(ignore)
       }
+      giveWay = true
       if (wait !== undefined) {
         const started = performance.now()
         await wait
@@ -272,12 +330,11 @@ export class ResponseBody {
         // absorbs from a client that reads nothing (while its buffers are still growing, a
         // queued write drains fast without the client reading).
         if (!tookAll) {
-          waited = true
+          giveWay = false
           if (performance.now() - started < FAST_DRAIN_MS && position - span.offset > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
         }
       }
       if (reuse) recycle(chunk, flushed)
-      if (!waited && position < end) await nextTurn()
     }
   }
 
