@@ -1,22 +1,24 @@
 /**
  * Slow and greedy clients against the BUILT app, end to end, with Debian's `slowhttptest`: while
  * it attacks, another client — from another address, 127.0.0.2 — fetches a small file every
- * 250 ms on a new connection. Every one of those fetches must be answered (200, whole body),
- * during and after the attack, and the app's RSS must stay under 160 MiB.
- *
- * The issue's goal is "within 1 s". On a quiet machine that holds (the test prints the slowest
- * fetch); on a loaded 2-core CI runner a probe can wait over 1 s for CPU alone, so the test's
- * deadline per fetch is PROBE_DEADLINE_MS — still far below the ~25 s lockout this guards against.
+ * 250 ms on a new connection. Every one of those fetches must be answered (200, whole body)
+ * within 1 s, during and after the attack, and the app's RSS must stay under 160 MiB (issue 13).
  *
  * Slowloris (`-H`) runs with the per-address limit lifted, so that 4,000 connections from one
  * address really fill the 1,024-connection table: what keeps 127.0.0.2 served is the table making
  * room (the slowest head goes), and the log must show it did. So do 4,000 connections that never
- * send a byte, to a plain and to a TLS server (the silent ones go first). The range attack (`-R`)
- * runs with the defaults.
+ * send a byte, to a plain and to a TLS server (the silent ones go first). Slow body (`-B`, 4,000
+ * connections) goes to a CGI script that reads its body (static answers a POST at once, so a slow
+ * body to it holds nothing): busy connections are never evicted, and the per-address limit is what
+ * keeps room. Slow read (`-X`, 1,000 readers of a 1 MiB file) and range (`-R`) run with the defaults.
  *
- * Not here yet: slow body (`-B`, 4,000 connections to a CGI script) and slow read (`-X`, 1,000
- * readers of a 1 MiB file). Under `-X` RSS stays under 160 MiB (about 125 MiB), but on a loaded
- * machine a probe fetch can take up to 5 s, and under `-B` one took longer: they would be flaky.
+ * Every attacker opens at most 1,000 connections a second (slowhttptest's `-r`; the silent flood
+ * paces itself the same). A burst of 4,000 at once from one local process overflows the kernel's
+ * accept queue, and its retransmitted SYNs come back in waves for seconds; Node (libuv) accepts one
+ * connection per loop turn, so a fetch behind such a wave waited up to 1.2 s.
+ *
+ * These floods load both cores, so they are not part of the app's `test` task: the root `pnpm test`
+ * runs them (`test:e2e`, vitest.e2e.config.ts) after every package's lint, typecheck and tests.
  *
  * The app needs more descriptors than a default `ulimit -n` of 1,024: it is started through
  * `bash -c 'ulimit -n 16384; exec …'` (root, or a hard limit at least that high; CI runs as
@@ -27,10 +29,10 @@ import { request as httpsRequest } from 'node:https'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, Spawned, cleanup, makeTree, mustRun, pattern, runCommand } from './helpers.js'
+import { BIN, Spawned, cleanup, makeTree, mustRun, pattern, runCommand } from '../test/helpers.js'
 
 const FD_LIMIT = 16_384
-/** How long the range attack may last (it ends by itself once its connections are answered). */
+/** How long the range and slow-read attacks last (slowhttptest ends them by itself). */
 const ATTACK_SECONDS = 10
 /**
  * The most a slowloris run may last. slowhttptest opens ~250-1,000 connections a second
@@ -38,8 +40,8 @@ const ATTACK_SECONDS = 10
  */
 const MAX_ATTACK_SECONDS = 50
 const HOLD_SECONDS = 3
-/** See the file comment: the goal is 1 s; this bounds a fetch on a loaded machine. */
-const PROBE_DEADLINE_MS = 5000
+/** The issue's bound on every probe fetch, from the request to the last byte. */
+const PROBE_DEADLINE_MS = 1000
 const SMALL = 'x'.repeat(1024)
 
 let root = ''
@@ -48,6 +50,8 @@ beforeAll(async () => {
   root = await makeTree({
     'small.txt': SMALL,
     'big.bin': pattern(1024 * 1024),
+    // A body is only worth trickling to a handler that reads it: static answers a POST at once.
+    'cgi-bin/sink.sh': { data: '#!/bin/sh\ncat > /dev/null\nprintf "Content-Type: text/plain\\r\\n\\r\\nok\\n"\n', mode: 0o755 },
   })
   await mustRun('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
@@ -195,19 +199,24 @@ async function attackUntilOpened(mode: string, connections: number, args: readon
 }
 
 /**
- * Open `count` TCP connections from 127.0.0.1 that never send a byte, hold them `seconds`, then
- * exit printing how many connected. A separate process with a raised descriptor limit, at the
- * lowest CPU priority: on loopback it shares the server's cores, which a remote attacker does not.
+ * Open `count` TCP connections from 127.0.0.1 that never send a byte, 100 every 100 ms (the
+ * other attacks' 1,000 a second), hold them until `seconds` after the start, then exit printing
+ * how many connected. A separate process with a raised descriptor limit, at the lowest CPU
+ * priority: on loopback it shares the server's cores, which a remote attacker does not.
  */
 function silentFlood(app: RunningApp, count: number, seconds: number) {
   const script = `
     const net = require('node:net')
     let connected = 0
-    for (let i = 0; i < ${count}; i++) {
-      const s = net.connect({ host: '127.0.0.1', port: ${app.port} })
-      s.on('connect', () => connected++)
-      s.on('error', () => {})
-    }
+    let opened = 0
+    const batch = setInterval(() => {
+      for (let i = 0; i < 100 && opened < ${count}; i++, opened++) {
+        const s = net.connect({ host: '127.0.0.1', port: ${app.port} })
+        s.on('connect', () => connected++)
+        s.on('error', () => {})
+      }
+      if (opened >= ${count}) clearInterval(batch)
+    }, 100)
     setTimeout(() => { console.log(JSON.stringify({ connected })); process.exit(0) }, ${seconds * 1000})
   `
   return runCommand('bash', ['-c', `ulimit -n ${FD_LIMIT} && exec nice -n 19 "$0" -e "$1"`, process.execPath, script], {
@@ -241,6 +250,28 @@ describe('slow and greedy clients against the built app', () => {
     expect(result.peakMiB).toBeLessThan(160)
     expect(JSON.parse(stdout.toString())).toMatchObject({ connected: 4000 })
     expect(app.proc.stderr).toMatch(/Connection closed to make room: (nothing received|TLS handshake unfinished)/)
+  })
+
+  it('slow body (-B) to a CGI script that reads it, 4,000 connections: the per-address limit keeps 127.0.0.2 served', async () => {
+    const app = await startApp('--cgi')
+    const attack = attackUntilOpened('-B', 4000, ['-r', '1000', '-i', '2', '-s', '100000', '-x', '10', '-u', `http://127.0.0.1:${app.port}/cgi-bin/sink.sh`])
+    const result = await probeDuring(app, attack)
+    const { code, stdout } = await attack
+    await stopApp(app)
+    expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
+    expect(result.peakMiB).toBeLessThan(160)
+    expect(opened(stdout)).toBeGreaterThanOrEqual(4000)
+    expect(app.proc.stderr).toContain('Connection refused: 256 connections from this address are all busy')
+  }, (MAX_ATTACK_SECONDS + 40) * 1000)
+
+  it('slow read (-X) of a 1 MiB file by 1,000 connections: 127.0.0.2 is served and memory stays bounded', async () => {
+    const app = await startApp()
+    const attack = slowhttptest('-X', ATTACK_SECONDS, ['-c', '1000', '-r', '200', '-w', '10', '-y', '20', '-n', '2', '-z', '32', '-k', '2', '-u', `http://127.0.0.1:${app.port}/big.bin`])
+    const result = await probeDuring(app, attack)
+    const { code } = await attack
+    await stopApp(app)
+    expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
+    expect(result.peakMiB).toBeLessThan(160)
   })
 
   it('range attack (-R): 127.0.0.2 is served', async () => {
