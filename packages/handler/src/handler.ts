@@ -261,9 +261,19 @@ export class BaseHTTPRequestHandler {
     try {
       do {
         // A subclass that overrides handleOneRequest gets it called; otherwise its body runs
-        // here without the promise an async method costs per request.
-        const pending =
-          this.handleOneRequest === baseHandleOneRequest ? this.#handleOne(conn) : this.handleOneRequest()
+        // here, the wait for the next head included: no async call (a generator and a promise
+        // that live as long as the wait) per request.
+        let pending: Promise<void> | undefined
+        if (this.handleOneRequest === baseHandleOneRequest) {
+          this.#resetResponse()
+          let next = conn.beginRequest()
+          while (typeof next === 'number') {
+            next = next > 0 && (await conn.waitForInput(next)) ? conn.pollRequest() : conn.timedOut()
+          }
+          pending = this.#serveRequest(conn, next)
+        } else {
+          pending = this.handleOneRequest()
+        }
         if (pending !== undefined) await pending
         // A handler that failed (or gave up) while its response waited for the body check.
         if (this.#bodyCheck !== undefined) await this.#bodyCheck

@@ -53,6 +53,29 @@ describe('pipelining', () => {
     expect(client.closed).toBe(false)
   })
 
+  it('calls an overridden handleOneRequest once per request, pipelined and kept alive', async () => {
+    // The loop runs handleOneRequest's body inline unless a subclass replaced it: then it is
+    // called, and serves one request per call (waiting for the next one included).
+    const calls: number[] = []
+    class Counting extends echo() {
+      override async handleOneRequest(): Promise<void> {
+        calls.push(calls.length + 1)
+        await super.handleOneRequest()
+      }
+    }
+    const { port } = await serve(Counting)
+    const client = await RawClient.connect(port)
+    await client.send('GET /one HTTP/1.1\r\nHost: x\r\n\r\nPOST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi')
+    const first = await client.responses(2)
+    expect(first.map((r) => r.body.toString('latin1'))).toEqual(['GET /one', 'POST /two hi'])
+    // A later request on the same connection: the call that waited for it answers it.
+    await client.send('GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    await client.untilClosed()
+    const all = parseResponses(client.data, [], true)
+    expect(all.map((r) => r.body.toString('latin1'))).toEqual(['GET /one', 'POST /two hi', 'GET /three'])
+    expect(calls).toEqual([1, 2, 3])
+  })
+
   it('drains a body the handler did not read, never parsing it as a request', async () => {
     const seen: string[] = []
     class Ignoring extends echo(seen) {
