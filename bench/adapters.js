@@ -18,7 +18,9 @@ const connections = 50
 
 /** Each pair: ours, and the peer it must beat by `goal` on requests per second. */
 const pairs = [
-  { framework: 'Express 5', ours: 'express-ours', peer: 'express-static', oursName: 'serveStatic (ours)', peerName: 'express.static (serve-static)', goal: 1.5 },
+  // floor: Express answering from constants with no static middleware, the most any middleware can
+  // reach there; measured beside the pair so the goal can be read against it.
+  { framework: 'Express 5', ours: 'express-ours', peer: 'express-static', floor: 'express-floor', oursName: 'serveStatic (ours)', peerName: 'express.static (serve-static)', floorName: 'no middleware: headers from constants (floor)', goal: 1.5 },
   { framework: 'Hono on @hono/node-server', ours: 'hono-ours', peer: 'hono-static', oursName: 'createFetchHandler (ours)', peerName: 'Hono serveStatic', goal: 1.2 },
 ]
 
@@ -61,16 +63,17 @@ export async function benchAdapters() {
     for (const pair of pairs) {
       const running = new Map()
       try {
-        for (const kind of [pair.ours, pair.peer]) running.set(kind, await startServer(process.execPath, [here('./servers/adapter.js'), kind, dir]))
+        const kinds = [pair.ours, pair.peer, ...(pair.floor ? [pair.floor] : [])]
+        for (const kind of kinds) running.set(kind, await startServer(process.execPath, [here('./servers/adapter.js'), kind, dir]))
         for (const scenario of scenarios) {
           const headers = new Map()
           const cannot = new Map()
-          for (const kind of [pair.ours, pair.peer]) {
+          for (const kind of kinds) {
             const prepared = await scenario.prepare(running.get(kind).port, content)
             if (typeof prepared === 'string') cannot.set(kind, prepared)
             else headers.set(kind, prepared)
           }
-          const entrants = [pair.ours, pair.peer].map((kind) => ({ name: kind }))
+          const entrants = kinds.map((kind) => ({ name: kind }))
           const best = await compare(
             entrants.filter((c) => headers.has(c.name)),
             async (c, round) => {
@@ -87,7 +90,9 @@ export async function benchAdapters() {
           )
           const ours = best.get(pair.ours)
           const peer = best.get(pair.peer)
-          const rows = entrants.map((c) => ({ kind: c.name, name: c.name === pair.ours ? pair.oursName : pair.peerName, r: best.get(c.name), cannot: cannot.get(c.name) }))
+          const floor = pair.floor === undefined ? undefined : best.get(pair.floor)
+          const nameOf = (kind) => (kind === pair.ours ? pair.oursName : kind === pair.peer ? pair.peerName : pair.floorName)
+          const rows = entrants.map((c) => ({ kind: c.name, name: nameOf(c.name), r: best.get(c.name), cannot: cannot.get(c.name) }))
           printTable(`${pair.framework}: ${scenario.title}, ${connections} connections, ${seconds}s`, rows, [
             { label: 'middleware', format: (row) => row.name },
             { label: 'req/s', format: (row) => (row.r ? fmt.int(row.r.rps) : '—') },
@@ -111,7 +116,8 @@ export async function benchAdapters() {
                 ? `ours can't: ${cannot.get(pair.ours)}`
                 : peer === undefined
                   ? `peer can't: ${cannot.get(pair.peer)}`
-                  : `${fmt.ratio(ours.rps / peer.rps)} req/s (server CPU per request: ${fmt.ratio(peer.cpuPerRequest / ours.cpuPerRequest)} less)`,
+                  : `${fmt.ratio(ours.rps / peer.rps)} req/s (server CPU per request: ${fmt.ratio(peer.cpuPerRequest / ours.cpuPerRequest)} less)` +
+                    (floor === undefined ? '' : `; the floor, with no file work at all: ${fmt.ratio(floor.rps / peer.rps)}`),
             met: !clean(ours) ? false : peer === undefined ? undefined : ours.rps / peer.rps >= pair.goal,
           })
         }
