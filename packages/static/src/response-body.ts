@@ -261,97 +261,109 @@ export class ResponseBody {
     }
   }
 
-  /**
-   * One span of the file. Reads the page cache serves go straight to the socket (see
-   * `OpenFile.read`); while reads go to the thread pool, the next chunk is read while the
-   * current one is written — never more than two chunks in memory per response, and for a
-   * reader that stalls, one chunk of at most 64 KiB plus a 16 KiB read-ahead.
-   *
-   * Before each chunk after one the socket took at once, the loop waits for its turn (see
-   * {@link nextTurn}): a socket that takes every write at once (loopback, a fast client)
-   * otherwise has its whole body written in one turn, since a write taken whole signals "drain"
-   * on the next tick, and every other response waits meanwhile (the 10 MiB p99 was 2.7 times
-   * sirv's); and read-aheads finishing together in the thread pool would all be written in one
-   * turn, while newcomers wait to be accepted. A chunk that had to wait for the client needs no
-   * turn: the client paced it.
-   */
-  async #copy(span: FileSpan, out: BodyWriter, flushed: Flushed | undefined): Promise<void> {
+  /** One span of the file (see {@link copyFileSpan}). */
+  #copy(span: FileSpan, out: BodyWriter, flushed: Flushed | undefined): Promise<void> {
     const file = this.#file
     if (file === undefined) throw new Error('ResponseBody: read after close()')
-    const reuse = flushed !== undefined
-    // Chunks grow while the socket takes each one at once, and shrink when it does not; past
-    // FIRST_CHUNK_SIZE only for a client seen reading (see FAST_DRAIN_MS).
-    let chunkSize = reuse ? FIRST_CHUNK_SIZE : CHUNK_SIZE
-    let largest = chunkSize
-    let takenInARow = 0
-    let position = span.offset
-    const end = span.offset + span.length
-    let ahead: Promise<Buffer> | undefined
-    // Whether the last write was taken at once (so the next would be too, in this same turn).
-    let giveWay = false
-    while (position < end) {
-      let chunk: Buffer
-      if (ahead !== undefined) {
-        chunk = await ahead
-        ahead = undefined
-        if (giveWay) await nextTurn(chunk.length)
-      } else {
-        const length = Math.min(chunkSize, end - position)
-        // A read on the event loop is made in the turn too; one that went to the thread pool
-        // after all (the file turned slow meanwhile) waits for a turn of its own once done.
-        const turned = giveWay && file.readsFast
-        if (turned) await nextTurn(length)
-        const buffer = chunkBuffer(length, chunkSize, reuse)
-        const read = file.read(buffer, length, position)
-        chunk = this.#checked(buffer, length, position, typeof read === 'number' ? read : await read)
-        if (giveWay && (!turned || typeof read !== 'number')) await nextTurn(chunk.length)
-      }
-      position += chunk.length
-      const wait = out.write(chunk)
-      const tookAll = flushed === undefined || flushed()
-      takenInARow = tookAll ? takenInARow + chunk.length : 0
-      if (takenInARow > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
-      if (reuse) chunkSize = tookAll ? Math.min(largest, chunkSize * 2) : SLOW_CHUNK_SIZE
-      // Read ahead at the size just decided: a reader that did not take this chunk at once
-      // holds it plus a small read-ahead, not two large chunks, while it stalls.
-      if (position < end && !file.readsFast) {
-        ahead = this.#readAhead(file, position, Math.min(chunkSize, end - position), chunkSize, reuse)
-        // Handled from the start: it may fail (the file shrank) while this loop awaits the
-        // write or its turn, and an unhandled rejection would end the process. The await at
-        // the top of the loop still gets the error.
-        ahead.catch(ignore)
-      }
-      giveWay = true
-      if (wait !== undefined) {
-        const started = performance.now()
-        await wait
-        // A write the kernel took whole also waits (for 'drain' on the next tick): only one
-        // it had to queue tells how fast the client reads, and only past what the kernel
-        // absorbs from a client that reads nothing (while its buffers are still growing, a
-        // queued write drains fast without the client reading).
-        if (!tookAll) {
-          giveWay = false
-          if (performance.now() - started < FAST_DRAIN_MS && position - span.offset > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
-        }
-      }
-      if (reuse) recycle(chunk, flushed)
-    }
+    return copyFileSpan(file, span.offset, span.length, out, flushed, (position) => {
+      return new StaticError('SH_ERR_STATIC_FILE_CHANGED', `the file ended at byte ${position} while being sent; ${this.length} bytes were announced`)
+    })
   }
+}
 
-  async #readAhead(file: OpenFile, position: number, length: number, size: number, reuse: boolean): Promise<Buffer> {
-    const buffer = chunkBuffer(length, size, reuse)
-    return this.#checked(buffer, length, position, await file.readAsync(buffer, length, position))
+/**
+ * Write `length` bytes of `file` from `offset` to `out`: the one copy loop for file bytes, used
+ * by response bodies and by archive members. Reads the page cache serves go straight to the
+ * socket (see `OpenFile.read`); while reads go to the thread pool, the next chunk is read while
+ * the current one is written — never more than two chunks in memory, and for a reader that
+ * stalls, one chunk of at most 64 KiB plus a 16 KiB read-ahead. `endedAt(position)` is the error
+ * thrown when the file ends early; `onChunk` sees each chunk while it is in memory anyway (an
+ * archive's CRC-32), after its write has started.
+ *
+ * Before each chunk after one the socket took at once, the loop waits for its turn (see
+ * {@link nextTurn}): a socket that takes every write at once (loopback, a fast client)
+ * otherwise has its whole body written in one turn, since a write taken whole signals "drain"
+ * on the next tick, and every other response waits meanwhile (the 10 MiB p99 was 2.7 times
+ * sirv's); and read-aheads finishing together in the thread pool would all be written in one
+ * turn, while newcomers wait to be accepted. A chunk that had to wait for the client needs no
+ * turn: the client paced it.
+ */
+export async function copyFileSpan(
+  file: OpenFile,
+  offset: number,
+  length: number,
+  out: BodyWriter,
+  flushed: Flushed | undefined,
+  endedAt: (position: number) => Error,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<void> {
+  const reuse = flushed !== undefined
+  // Chunks grow while the socket takes each one at once, and shrink when it does not; past
+  // FIRST_CHUNK_SIZE only for a client seen reading (see FAST_DRAIN_MS).
+  let chunkSize = reuse ? FIRST_CHUNK_SIZE : CHUNK_SIZE
+  let largest = chunkSize
+  let takenInARow = 0
+  let position = offset
+  const end = offset + length
+  /** The bytes a read gave, or `endedAt` when the file ended early. */
+  const checked = (buffer: Buffer, wanted: number, at: number, count: number): Buffer => {
+    if (count === 0) throw endedAt(at)
+    return count < wanted ? buffer.subarray(0, count) : buffer
   }
-
-  /** The bytes read, or `SH_ERR_STATIC_FILE_CHANGED` when the file ended early. */
-  #checked(buffer: Buffer, length: number, position: number, bytesRead: number): Buffer {
-    if (bytesRead === 0) {
-      throw new StaticError(
-        'SH_ERR_STATIC_FILE_CHANGED',
-        `the file ended at byte ${position} while being sent; ${this.length} bytes were announced`,
-      )
+  const readAhead = async (at: number, wanted: number, size: number): Promise<Buffer> => {
+    const buffer = chunkBuffer(wanted, size, reuse)
+    return checked(buffer, wanted, at, await file.readAsync(buffer, wanted, at))
+  }
+  let ahead: Promise<Buffer> | undefined
+  // Whether the last write was taken at once (so the next would be too, in this same turn).
+  let giveWay = false
+  while (position < end) {
+    let chunk: Buffer
+    if (ahead !== undefined) {
+      chunk = await ahead
+      ahead = undefined
+      if (giveWay) await nextTurn(chunk.length)
+    } else {
+      const wanted = Math.min(chunkSize, end - position)
+      // A read on the event loop is made in the turn too; one that went to the thread pool
+      // after all (the file turned slow meanwhile) waits for a turn of its own once done.
+      const turned = giveWay && file.readsFast
+      if (turned) await nextTurn(wanted)
+      const buffer = chunkBuffer(wanted, chunkSize, reuse)
+      const read = file.read(buffer, wanted, position)
+      chunk = checked(buffer, wanted, position, typeof read === 'number' ? read : await read)
+      if (giveWay && (!turned || typeof read !== 'number')) await nextTurn(chunk.length)
     }
-    return bytesRead < length ? buffer.subarray(0, bytesRead) : buffer
+    position += chunk.length
+    const wait = out.write(chunk)
+    onChunk?.(chunk)
+    const tookAll = flushed === undefined || flushed()
+    takenInARow = tookAll ? takenInARow + chunk.length : 0
+    if (takenInARow > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
+    if (reuse) chunkSize = tookAll ? Math.min(largest, chunkSize * 2) : SLOW_CHUNK_SIZE
+    // Read ahead at the size just decided: a reader that did not take this chunk at once
+    // holds it plus a small read-ahead, not two large chunks, while it stalls.
+    if (position < end && !file.readsFast) {
+      ahead = readAhead(position, Math.min(chunkSize, end - position), chunkSize)
+      // Handled from the start: it may fail (the file shrank) while this loop awaits the
+      // write or its turn, and an unhandled rejection would end the process. The await at
+      // the top of the loop still gets the error.
+      ahead.catch(ignore)
+    }
+    giveWay = true
+    if (wait !== undefined) {
+      const started = performance.now()
+      await wait
+      // A write the kernel took whole also waits (for 'drain' on the next tick): only one
+      // it had to queue tells how fast the client reads, and only past what the kernel
+      // absorbs from a client that reads nothing (while its buffers are still growing, a
+      // queued write drains fast without the client reading).
+      if (!tookAll) {
+        giveWay = false
+        if (performance.now() - started < FAST_DRAIN_MS && position - offset > KERNEL_TAKES_BYTES) largest = CHUNK_SIZE
+      }
+    }
+    if (reuse) recycle(chunk, flushed)
   }
 }
 

@@ -19,7 +19,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { constants as zlibConstants, crc32 as zlibCrc32, createGzip } from 'node:zlib'
 import { StaticError } from '../errors.js'
-import { READ_CHUNK_SIZE, recycleChunk, takeChunk, type BodySource, type BodyWriter, type Flushed } from '../response-body.js'
+import { READ_CHUNK_SIZE, copyFileSpan, type BodySource, type BodyWriter, type Flushed } from '../response-body.js'
 import { fsArg } from '../resolver.js'
 import { fileChunks, zlibSource } from './file-stream.js'
 import { readVisibleEntries, type VisibleEntry } from './entries.js'
@@ -360,55 +360,28 @@ function openMember(member: ArchiveMember): Promise<OpenMember> {
   })
 }
 
-/** The bytes a read gave, or `changed` when the file ended before the walk's size. */
-function bytesRead(member: ArchiveMember, buffer: Buffer, length: number, count: number): Buffer {
-  if (count === 0) throw changed(member.name, 'shrank')
-  return count < length ? buffer.subarray(0, count) : buffer
-}
-
-async function readAhead(member: ArchiveMember, file: OpenFile, position: number, length: number, flushed: Flushed | undefined): Promise<Buffer> {
-  const buffer = takeChunk(length, flushed)
-  return bytesRead(member, buffer, length, await file.readAsync(buffer, length, position))
-}
-
 /**
  * Write one member's bytes to `out` and return their CRC-32, taken from each chunk while it is
- * in memory anyway. Reads as a single file is served (see `OpenFile.read`): on the event loop
- * once reads prove to come from the page cache, otherwise in the thread pool with the next
- * chunk read while this one is written (two chunks in memory at most). The file must still be
- * the walk's after its last byte, and still have a name: otherwise `SH_ERR_STATIC_FILE_CHANGED`.
+ * in memory anyway. The bytes go as a single file's do (`copyFileSpan`: reads from the page cache
+ * on the event loop, otherwise a read-ahead in the thread pool; turns shared with every other
+ * response). The file must still be the walk's after its last byte, and still have a name:
+ * otherwise `SH_ERR_STATIC_FILE_CHANGED`.
  */
 async function copyMember(member: ArchiveMember, opened: OpenMember, out: BodyWriter, flushed: Flushed | undefined): Promise<number> {
-  const { file } = opened
   const crc32 = zipCrc32()
   const size = member.entry.size
   let crc = 0
-  let position = 0
-  let ahead: Promise<Buffer> | undefined
-  while (position < size) {
-    let chunk: Buffer
-    if (ahead !== undefined) {
-      chunk = await ahead
-      ahead = undefined
-    } else {
-      const length = Math.min(READ_CHUNK_SIZE, size - position)
-      const buffer = takeChunk(length, flushed)
-      const read = file.read(buffer, length, position)
-      chunk = bytesRead(member, buffer, length, typeof read === 'number' ? read : await read)
-    }
-    position += chunk.length
-    const wait = out.write(chunk)
-    // While the socket sends what it took: the CRC only reads the chunk.
-    crc = crc32(chunk, crc)
-    if (position < size && !file.readsFast) {
-      ahead = readAhead(member, file, position, Math.min(READ_CHUNK_SIZE, size - position), flushed)
-      // Handled from the start: it may fail while the write below is awaited, and an
-      // unhandled rejection would end the process. The await above still gets the error.
-      ahead.catch(ignore)
-    }
-    if (wait !== undefined) await wait
-    recycleChunk(chunk, flushed)
-  }
+  await copyFileSpan(
+    opened.file,
+    0,
+    size,
+    out,
+    flushed,
+    () => changed(member.name, 'shrank'),
+    (chunk) => {
+      crc = crc32(chunk, crc)
+    },
+  )
   const after = fstatSync(opened.fd)
   if (after.nlink === 0) throw changed(member.name, 'disappeared')
   if (after.size !== size || after.mtimeMs !== member.entry.mtimeMs) throw changed(member.name, 'changed')
