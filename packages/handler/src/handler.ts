@@ -300,23 +300,16 @@ export class BaseHTTPRequestHandler {
     this.#conn?.shutdown()
   }
 
-  /** Read one request, dispatch it to `do<METHOD>`, finish its response (CPython's `handle_one_request`). */
+  /**
+   * Read one request, dispatch it to `do<METHOD>`, finish its response (CPython's
+   * `handle_one_request`). `handle()` runs these same steps inline unless a subclass replaces
+   * this method: there they cost no async call per request.
+   */
   async handleOneRequest(): Promise<void> {
     const conn = this.#conn
     if (conn === undefined) throw new Error('handleOneRequest() runs inside handle()')
-    await this.#handleOne(conn)
-  }
-
-  /** Read and answer one request; a promise only when something must be waited for. */
-  #handleOne(conn: Connection): Promise<void> | undefined {
     this.#resetResponse()
-    const next = conn.beginRequest()
-    return typeof next === 'number' ? this.#waitAndServe(conn, next) : this.#serveRequest(conn, next)
-  }
-
-  /** The next request is not here yet: wait for it (or its timeout), then answer it. */
-  async #waitAndServe(conn: Connection, wait: number): Promise<void> {
-    let next: NextRequest | number = wait
+    let next = conn.beginRequest()
     while (typeof next === 'number') {
       next = next > 0 && (await conn.waitForInput(next)) ? conn.pollRequest() : conn.timedOut()
     }
