@@ -224,16 +224,26 @@ function silentFlood(app: RunningApp, count: number, seconds: number) {
   })
 }
 
+/**
+ * Run `attack` against `app` while 127.0.0.2 probes it, then stop the app, and hold them to the
+ * issue's rules: the attack ran to its end, every probe succeeded within PROBE_DEADLINE_MS, and
+ * RSS stayed under 160 MiB. Returns the attack's report (stdout).
+ */
+async function underAttack(app: RunningApp, attack: Promise<{ readonly code: number | null; readonly stdout: string | Buffer }>): Promise<string> {
+  const result = await probeDuring(app, attack)
+  const { code, stdout } = await attack
+  await stopApp(app)
+  expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
+  expect(result.peakMiB).toBeLessThan(160)
+  return stdout.toString()
+}
+
 describe('slow and greedy clients against the built app', () => {
   it('slowloris (-H), 4,000 connections from one address filling the table: 127.0.0.2 is always served', async () => {
     const app = await startApp('--max-connections-per-address', '100000')
     const attack = attackUntilOpened('-H', 4000, ['-r', '1000', '-i', '3', '-x', '10', '-u', `http://127.0.0.1:${app.port}/small.txt`])
-    const result = await probeDuring(app, attack)
-    const { code, stdout } = await attack
-    await stopApp(app)
-    expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
-    expect(result.peakMiB).toBeLessThan(160)
-    expect(opened(stdout)).toBeGreaterThanOrEqual(4000)
+    const report = await underAttack(app, attack)
+    expect(opened(report)).toBeGreaterThanOrEqual(4000)
     expect(app.proc.stderr).toContain('Connection closed to make room: request head unfinished after')
   }, (MAX_ATTACK_SECONDS + 40) * 1000)
 
@@ -243,44 +253,28 @@ describe('slow and greedy clients against the built app', () => {
   ])('4,000 connections that never send a byte to %s: 127.0.0.2 is always served', async (_what, flags) => {
     const app = await startApp('--max-connections-per-address', '100000', ...flags)
     const attack = silentFlood(app, 4000, ATTACK_SECONDS)
-    const result = await probeDuring(app, attack)
-    const { code, stdout } = await attack
-    await stopApp(app)
-    expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
-    expect(result.peakMiB).toBeLessThan(160)
-    expect(JSON.parse(stdout.toString())).toMatchObject({ connected: 4000 })
+    const report = await underAttack(app, attack)
+    expect(JSON.parse(report)).toMatchObject({ connected: 4000 })
     expect(app.proc.stderr).toMatch(/Connection closed to make room: (nothing received|TLS handshake unfinished)/)
   })
 
   it('slow body (-B) to a CGI script that reads it, 4,000 connections: the per-address limit keeps 127.0.0.2 served', async () => {
     const app = await startApp('--cgi')
     const attack = attackUntilOpened('-B', 4000, ['-r', '1000', '-i', '2', '-s', '100000', '-x', '10', '-u', `http://127.0.0.1:${app.port}/cgi-bin/sink.sh`])
-    const result = await probeDuring(app, attack)
-    const { code, stdout } = await attack
-    await stopApp(app)
-    expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
-    expect(result.peakMiB).toBeLessThan(160)
-    expect(opened(stdout)).toBeGreaterThanOrEqual(4000)
+    const report = await underAttack(app, attack)
+    expect(opened(report)).toBeGreaterThanOrEqual(4000)
     expect(app.proc.stderr).toContain('Connection refused: 256 connections from this address are all busy')
   }, (MAX_ATTACK_SECONDS + 40) * 1000)
 
   it('slow read (-X) of a 1 MiB file by 1,000 connections: 127.0.0.2 is served and memory stays bounded', async () => {
     const app = await startApp()
     const attack = slowhttptest('-X', ATTACK_SECONDS, ['-c', '1000', '-r', '200', '-w', '10', '-y', '20', '-n', '2', '-z', '32', '-k', '2', '-u', `http://127.0.0.1:${app.port}/big.bin`])
-    const result = await probeDuring(app, attack)
-    const { code } = await attack
-    await stopApp(app)
-    expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
-    expect(result.peakMiB).toBeLessThan(160)
+    await underAttack(app, attack)
   })
 
   it('range attack (-R): 127.0.0.2 is served', async () => {
     const app = await startApp()
     const attack = slowhttptest('-R', ATTACK_SECONDS, ['-c', '1000', '-r', '500', '-a', '10', '-b', '3000', '-u', `http://127.0.0.1:${app.port}/big.bin`])
-    const result = await probeDuring(app, attack)
-    const { code } = await attack
-    await stopApp(app)
-    expect({ code, failures: result.failures }).toEqual({ code: 0, failures: [] })
-    expect(result.peakMiB).toBeLessThan(160)
+    await underAttack(app, attack)
   })
 })
